@@ -1,0 +1,5 @@
+"""`python -m finlora` runs the CLI."""
+
+from finlora.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""The `Task` contract shared by training, inference and evaluation.
+
+A task owns its prompt, its answer parser, its metric and its data, so that every layer above
+uses exactly the same definition. This module imports no torch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Split = Literal["train", "dev", "test"]
+TaskKind = Literal["classification", "tagging", "extraction"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One prompt with its gold answer.
+
+    `prompt` is FinLoRA's `context` string byte for byte (no chat template applied);
+    `target` is the gold answer string; `meta` carries task-specific extras (filing, fact ids...).
+    """
+
+    prompt: str
+    target: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Task(ABC):
+    """A financial task: prompt rendering, answer parsing, metrics and data splits."""
+
+    name: ClassVar[str]
+    kind: ClassVar[TaskKind]
+    max_new_tokens: ClassVar[int] = 16
+
+    @abstractmethod
+    def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
+        """The examples of a deterministic split of this task's bundled data."""
+
+    def candidates(self, example: Example) -> Sequence[str] | None:
+        """The allowed answers for this example (label scoring picks one), or None if free-form."""
+        return None
+
+    def render(self, example: Example, tokenizer: Any = None, chat: bool = False) -> str:
+        """The text the model sees: the raw prompt, or the prompt inside the tokenizer's chat
+        template (one user turn, generation prompt added). Training and evaluation both call this.
+        """
+        if not chat:
+            return example.prompt
+        if tokenizer is None:
+            raise ValueError("chat=True needs the tokenizer whose chat template to apply")
+        messages = [{"role": "user", "content": example.prompt}]
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    @abstractmethod
+    def parse_answer(self, text: str, example: Example | None = None) -> str | None:
+        """The normalised answer found in a model's output, or None when it cannot be parsed."""
+
+    @abstractmethod
+    def score(self, predictions: Sequence[str | None], examples: Sequence[Example]) -> dict[str, Any]:
+        """Metrics for parsed predictions against the examples' targets."""
