@@ -27,8 +27,8 @@ def command(task_names: str, suite: str | None, model: str | None, adapter: str 
       finlora eval --suite sentiment --adapter finlora/adapters/sentiment -o results/sentiment
       finlora eval --suite finlora --model meta-llama/Llama-3.1-8B --adapter runs/llama/adapter
     """
-    from finlora.evaluation import evaluate, expand_task_names, markdown_table, write_results
     from finlora.errors import DataError
+    from finlora.evaluation import evaluate, expand_task_names, markdown_table, write_results
     from finlora.infer import Predictor
 
     names = expand_task_names([suite] if suite else task_names.split(","))
