@@ -1,0 +1,170 @@
+"""The fast path: a plain XBRL instance read directly with lxml (no taxonomy needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from lxml import etree
+
+from finlora.errors import FilingError
+from finlora.xbrl.model import Context, Fact, Unit
+
+XBRLI = "http://www.xbrl.org/2003/instance"
+XBRLDI = "http://xbrl.org/2006/xbrldi"
+LINK = "http://www.xbrl.org/2003/linkbase"
+XLINK = "http://www.w3.org/1999/xlink"
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+ISO4217 = "http://www.xbrl.org/2003/iso4217"
+
+
+def qname_text(element: etree._Element, text: str) -> str:
+    """A QName written in element content or an attribute, normalised to `prefix:local` with the
+    prefix the document binds to its namespace."""
+    text = text.strip()
+    return text if ":" in text else f"{element.prefix or ''}:{text}".lstrip(":")
+
+
+def measure_name(element: etree._Element, text: str) -> str:
+    """A unit measure by namespace: ISO 4217 → currency code, xbrli → local name."""
+    text = text.strip()
+    prefix, _, local = text.rpartition(":")
+    namespace = element.nsmap.get(prefix or None)
+    if namespace in (ISO4217, XBRLI):
+        return local
+    return text
+
+
+def _date(text: str | None, where: str, path: Path) -> date | None:
+    if text is None:
+        return None
+    value = text.strip()[:10]
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise FilingError(path, f"bad date {text!r} in {where}") from exc
+
+
+def parse_context(element: etree._Element, path: Path) -> Context:
+    """A context element → `Context`."""
+    cid = element.get("id") or ""
+    identifier = element.find(f"{{{XBRLI}}}entity/{{{XBRLI}}}identifier")
+    period = element.find(f"{{{XBRLI}}}period")
+    if identifier is None or period is None:
+        raise FilingError(path, f"context {cid!r} lacks an entity or a period")
+    dims: dict[str, str] = {}
+    for container in ("entity/{x}segment", "{x}scenario"):
+        holder = element.find(container.replace("{x}", f"{{{XBRLI}}}").replace(
+            "entity/", f"{{{XBRLI}}}entity/"))
+        if holder is None:
+            continue
+        for member in holder:
+            if not isinstance(member.tag, str):
+                continue
+            axis = qname_text(member, member.get("dimension", ""))
+            if member.tag == f"{{{XBRLDI}}}explicitMember":
+                dims[axis] = qname_text(member, member.text or "")
+            elif member.tag == f"{{{XBRLDI}}}typedMember":
+                dims[axis] = "".join(member.itertext()).strip()
+    return Context(
+        id=cid,
+        entity=(identifier.text or "").strip(),
+        scheme=identifier.get("scheme"),
+        period_start=_date(period.findtext(f"{{{XBRLI}}}startDate"), f"context {cid}", path),
+        period_end=_date(period.findtext(f"{{{XBRLI}}}endDate"), f"context {cid}", path),
+        instant=_date(period.findtext(f"{{{XBRLI}}}instant"), f"context {cid}", path),
+        forever=period.find(f"{{{XBRLI}}}forever") is not None,
+        dimensions=dims,
+    )
+
+
+def parse_unit(element: etree._Element) -> Unit:
+    """A unit element → `Unit` with a normalised measure (`USD`, `USD/shares`...)."""
+    divide = element.find(f"{{{XBRLI}}}divide")
+    if divide is not None:
+        num = [measure_name(m, m.text or "") for m in divide.iterfind(
+            f"{{{XBRLI}}}unitNumerator/{{{XBRLI}}}measure")]
+        den = [measure_name(m, m.text or "") for m in divide.iterfind(
+            f"{{{XBRLI}}}unitDenominator/{{{XBRLI}}}measure")]
+        measure = "*".join(num) + "/" + "*".join(den)
+    else:
+        measure = "*".join(measure_name(m, m.text or "")
+                           for m in element.iterfind(f"{{{XBRLI}}}measure"))
+    return Unit(id=element.get("id") or "", measure=measure)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
+              decimals: str | None, is_nil: bool, fact_id: str | None, source: str,
+              path: Path, label: str | None = None) -> Fact:
+    """Build a `Fact` from its parts (shared by the lxml and Arelle engines)."""
+    prefix, _, name = concept.rpartition(":")
+    numeric = None
+    if unit is not None and not is_nil:
+        numeric = parse_decimal(value)
+        if numeric is None:
+            raise FilingError(path, f"fact {fact_id or concept} has unit {unit.id} but value "
+                              f"{value[:40]!r} is not a number")
+    dec = None if decimals in (None, "", "INF") else int(decimals)
+    # Values are already typed here, so skip pydantic's validation (the hot loop of a load).
+    return Fact.model_construct(
+        concept=concept, name=name, prefix=prefix, namespace=namespace, label=label, value=value,
+        numeric=numeric, unit=unit.measure if unit else None, decimals=dec,
+        period_start=context.period_start, period_end=context.period_end,
+        instant=context.instant, entity=context.entity, dimensions=context.dimensions,
+        is_nil=is_nil, id=fact_id, context_id=context.id, source=source,
+    )
+
+
+def parse_instance(root: etree._Element, path: Path, labels: dict[str, str] | None = None,
+                   ) -> tuple[list[Fact], dict[str, Context], dict[str, Unit]]:
+    """Facts, contexts and units of a plain instance document (labels are added later)."""
+    if root.tag != f"{{{XBRLI}}}xbrl":
+        raise FilingError(path, f"not an XBRL instance (root element is {root.tag!r})")
+    contexts: dict[str, Context] = {}
+    units: dict[str, Unit] = {}
+    for element in root:
+        if element.tag == f"{{{XBRLI}}}context":
+            context = parse_context(element, path)
+            contexts[context.id] = context
+        elif element.tag == f"{{{XBRLI}}}unit":
+            unit = parse_unit(element)
+            units[unit.id] = unit
+    facts: list[Fact] = []
+    for element in root:
+        if not isinstance(element.tag, str):
+            continue
+        context_ref = element.get("contextRef")
+        if context_ref is None:
+            continue
+        context = contexts.get(context_ref)
+        if context is None:
+            raise FilingError(path, f"fact {element.tag} refers to unknown context {context_ref!r}")
+        unit_ref = element.get("unitRef")
+        unit = units.get(unit_ref) if unit_ref else None
+        if unit_ref and unit is None:
+            raise FilingError(path, f"fact {element.tag} refers to unknown unit {unit_ref!r}")
+        namespace, _, local = element.tag[1:].partition("}")
+        concept = f"{element.prefix}:{local}" if element.prefix else local
+        is_nil = element.get(XSI_NIL) in ("true", "1")
+        value = "" if is_nil else ("".join(element.itertext()) if len(element) else
+                                   (element.text or "")).strip()
+        facts.append(make_fact(
+            concept=concept, namespace=namespace, value=value, context=context, unit=unit,
+            decimals=element.get("decimals"), is_nil=is_nil, fact_id=element.get("id"),
+            source=path.name, path=path, label=(labels or {}).get(concept),
+        ))
+    return facts, contexts, units
+
+
+def schema_refs(root: etree._Element) -> list[str]:
+    """The `link:schemaRef` hrefs of an instance (or inline document)."""
+    return [el.get(f"{{{XLINK}}}href", "") for el in root.iter(f"{{{LINK}}}schemaRef")]
