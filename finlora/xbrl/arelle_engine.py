@@ -1,0 +1,119 @@
+"""The Arelle engine: full XBRL processing (inline documents, taxonomy packages), offline.
+
+Arelle keeps process-wide state, so one controller serves the process and each load is closed
+after its facts are copied out. Parallelise with processes, not threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from finlora.cache import cache_dir
+from finlora.errors import FilingError
+from finlora.xbrl.filing import Filing
+from finlora.xbrl.instance import make_fact, parse_context, parse_unit
+from finlora.xbrl.linkbases import read_linkbases
+from finlora.xbrl.query import FactSet
+from finlora.xbrl.safe_xml import parse_xml
+from finlora.xbrl.stubs import find_schema_ref, plan_stubs, write_stubs
+
+_controller: Any = None
+
+
+def controller() -> Any:
+    """The process's Arelle controller: offline, logging to a buffer, SEC transforms registered."""
+    global _controller
+    if _controller is None:
+        from arelle import Cntlr, PackageManager
+
+        from finlora.xbrl.sec_transforms import register
+
+        cntlr = Cntlr.Cntlr(logFileName="logToBuffer")
+        cntlr.webCache.workOffline = True
+        cntlr.modelManager.customTransforms = {}
+        register(cntlr.modelManager.customTransforms)
+        PackageManager.init(cntlr, loadPackagesConfig=False)
+        _controller = cntlr
+    return _controller
+
+
+def _stub_root(entry: Path, packages: tuple[str, ...]) -> Path:
+    stat = entry.stat()
+    key = f"{entry.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{'|'.join(packages)}|v1"
+    return cache_dir("taxonomies", "stubs", hashlib.sha1(key.encode()).hexdigest()[:16])
+
+
+def _use_packages(cntlr: Any, packages: tuple[str, ...]) -> None:
+    from arelle import PackageManager
+
+    for package in packages:
+        path = Path(package)
+        if not path.is_file():
+            raise FilingError(path, "taxonomy package not found")
+        if PackageManager.addPackage(cntlr, str(path.resolve())) is None:
+            raise FilingError(path, "not a valid taxonomy package (zip with META-INF/)")
+    PackageManager.rebuildRemappings(cntlr)
+
+
+def load_with_arelle(entry: Path, taxonomy_packages: tuple[str | os.PathLike[str], ...] = (),
+                     ) -> Filing:
+    """Load `entry` (instance or inline document) with Arelle, offline, with stub schemas."""
+    from arelle import PackageManager
+
+    root = parse_xml(entry)  # safety checks before Arelle sees the file
+    schema = find_schema_ref(entry, root)
+    packages = tuple(str(p) for p in taxonomy_packages)
+    cntlr = controller()
+    _use_packages(cntlr, packages)
+    stub_dir = _stub_root(entry, packages)
+    web_cache = cntlr.webCache
+    builtin = web_cache.builtInCacheDir
+
+    def available(url: str) -> bool:
+        if PackageManager.isMappedUrl(url):
+            return True
+        return os.path.exists(web_cache.urlToCacheFilepath(url, cacheDir=builtin))
+
+    plan = plan_stubs(entry, root, schema)
+    write_stubs(plan, stub_dir, lambda url: web_cache.urlToCacheFilepath(url, cacheDir=str(
+        stub_dir)), available)
+    web_cache.cacheDir = str(stub_dir)
+    model = cntlr.modelManager.load(str(entry))
+    try:
+        if model is None or model.modelDocument is None:
+            messages = "; ".join(cntlr.logHandler.getLines()[-3:]) if hasattr(
+                cntlr.logHandler, "getLines") else ""
+            raise FilingError(entry, f"Arelle could not load the document. {messages}".strip())
+        labels, calculations = read_linkbases(schema)
+        facts = [_fact(f, entry, labels) for f in model.facts]
+        contexts = {cid: parse_context(c, entry) for cid, c in model.contexts.items()}
+        units = {uid: parse_unit(u) for uid, u in model.units.items()}
+    finally:
+        if model is not None:
+            cntlr.modelManager.close(model)
+        if hasattr(cntlr.logHandler, "clearLogBuffer"):
+            cntlr.logHandler.clearLogBuffer()
+    return Filing(path=entry, facts=FactSet(facts), contexts=contexts, units=units,
+                  labels=labels, calculations=calculations, engine="arelle")
+
+
+def _fact(fact: Any, entry: Path, labels: dict[str, str]) -> Any:
+    qname = fact.qname
+    concept = f"{qname.prefix}:{qname.localName}" if qname.prefix else qname.localName
+    try:
+        value = fact.value
+    except Exception as exc:  # a transform that cannot read the displayed text
+        raise FilingError(entry, f"fact {fact.id or concept}: {exc}") from exc
+    context = fact.context
+    if context is None:
+        raise FilingError(entry, f"fact {fact.id or concept} has no context")
+    unit = parse_unit(fact.unit) if fact.unit is not None else None
+    return make_fact(
+        concept=concept, namespace=qname.namespaceURI or "", value=(value or "").strip(),
+        context=parse_context(context, entry), unit=unit, decimals=fact.decimals,
+        is_nil=bool(fact.isNil), fact_id=fact.id, source=fact.modelDocument.basename,
+        path=entry, label=labels.get(concept),
+    )

@@ -1,0 +1,224 @@
+"""Stub schemas for standard taxonomies that are not available offline.
+
+Without US-GAAP / DEI / SRT / ECD schemas Arelle drops every standard fact of a plain instance.
+From the filing itself we know every standard concept it uses (facts, dimension axes and
+members, linkbase locators), with its item type (from the unit) and period type (from the
+context). `write_stubs` writes one small schema per missing standard schema URL into a
+URL-mirrored folder, so Arelle, working offline, finds a declaration for every concept; the
+filing's own label linkbase then supplies the labels.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
+
+from finlora.xbrl.instance import LINK, XBRLDI, XBRLI, XLINK, parse_unit
+from finlora.xbrl.safe_xml import parse_xml, resolve_local
+
+XS = "http://www.w3.org/2001/XMLSchema"
+IX = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
+STANDARD_HOSTS = ("xbrl.fasb.org", "xbrl.sec.gov", "taxonomies.xbrl.us", "xbrl.us")
+
+
+@dataclass
+class ConceptUse:
+    """What the filing tells about one concept."""
+
+    item_type: str = "xbrli:stringItemType"
+    period_type: str = "duration"
+    role: str = "item"  # item | dimension | hypercube | abstract
+    typed_domain: str | None = None  # QName of a typed dimension's domain element
+
+
+@dataclass
+class StubPlan:
+    """Standard schema URL → namespace, and per namespace the concepts to declare."""
+
+    namespaces: dict[str, str] = field(default_factory=dict)  # url -> namespace
+    concepts: dict[str, dict[str, ConceptUse]] = field(
+        default_factory=lambda: defaultdict(dict))  # namespace -> local name -> use
+
+
+def _item_type(measure: str | None) -> str:
+    if measure is None:
+        return "xbrli:stringItemType"
+    if "/" in measure:
+        return "xbrli:decimalItemType"
+    if measure == "shares":
+        return "xbrli:sharesItemType"
+    if measure == "pure":
+        return "xbrli:pureItemType"
+    if len(measure) == 3 and measure.isupper():
+        return "xbrli:monetaryItemType"
+    return "xbrli:decimalItemType"
+
+
+def _resolve(element: etree._Element, qname: str) -> tuple[str | None, str]:
+    prefix, _, local = qname.strip().rpartition(":")
+    return element.nsmap.get(prefix or None), local
+
+
+def _is_standard(url: str) -> bool:
+    return any(f"//{host}/" in url for host in STANDARD_HOSTS)
+
+
+def plan_stubs(entry: Path, entry_root: etree._Element, schema: Path | None) -> StubPlan:
+    """Collect every standard concept the filing uses, from its documents alone."""
+    plan = StubPlan()
+    if schema is not None:
+        for imp in parse_xml(schema).iter(f"{{{XS}}}import"):
+            url, namespace = imp.get("schemaLocation", ""), imp.get("namespace", "")
+            if _is_standard(url):
+                plan.namespaces[url] = namespace
+    wanted = set(plan.namespaces.values())
+
+    def use(namespace: str | None, local: str) -> ConceptUse | None:
+        if namespace not in wanted or not local:
+            return None
+        return plan.concepts[namespace].setdefault(local, ConceptUse())
+
+    # contexts and units (in an instance, or inside ix:resources of an inline document)
+    period_of: dict[str, str] = {}
+    for context in entry_root.iter(f"{{{XBRLI}}}context"):
+        period = context.find(f"{{{XBRLI}}}period")
+        instant = period is not None and period.find(f"{{{XBRLI}}}instant") is not None
+        period_of[context.get("id", "")] = "instant" if instant else "duration"
+        for member in context.iter(f"{{{XBRLDI}}}explicitMember", f"{{{XBRLDI}}}typedMember"):
+            axis = use(*_resolve(member, member.get("dimension", "")))
+            if axis is None:
+                continue
+            axis.role = "dimension"
+            if member.tag == f"{{{XBRLDI}}}explicitMember":
+                value = use(*_resolve(member, member.text or ""))
+                if value is not None and value.role == "item":
+                    value.role = "abstract"
+            elif len(member):
+                child = member[0]
+                namespace, _, local = child.tag[1:].partition("}")
+                axis.typed_domain = f"{namespace}|{local}"
+                domain = use(namespace, local)
+                if domain is not None:
+                    domain.role = "typed-domain"
+    measures = {u.get("id", ""): parse_unit(u).measure for u in entry_root.iter(f"{{{XBRLI}}}unit")}
+
+    def note_fact(namespace: str | None, local: str, context_ref: str, unit_ref: str | None,
+                  ) -> None:
+        concept = use(namespace, local)
+        if concept is None:
+            return
+        concept.role = "item"
+        concept.item_type = _item_type(measures.get(unit_ref) if unit_ref else None)
+        concept.period_type = period_of.get(context_ref, "duration")
+
+    if entry_root.tag == f"{{{XBRLI}}}xbrl":
+        for element in entry_root:
+            if isinstance(element.tag, str) and element.get("contextRef"):
+                namespace, _, local = element.tag[1:].partition("}")
+                note_fact(namespace, local, element.get("contextRef", ""), element.get("unitRef"))
+    else:
+        for ix in IX:
+            for tag in ("nonFraction", "nonNumeric", "fraction"):
+                for element in entry_root.iter(f"{{{ix}}}{tag}"):
+                    namespace, local = _resolve(element, element.get("name", ""))
+                    unit = element.get("unitRef") if tag != "nonNumeric" else None
+                    note_fact(namespace, local, element.get("contextRef", ""), unit)
+    # linkbase locators that point into standard schemas (abstracts, tables, calc parents...)
+    if schema is not None:
+        from finlora.xbrl.linkbases import linkbase_files
+
+        for _, linkbase in linkbase_files(schema):
+            for loc in parse_xml(linkbase).iter(f"{{{LINK}}}loc"):
+                url, _, fragment = loc.get(f"{{{XLINK}}}href", "").partition("#")
+                namespace = plan.namespaces.get(url)
+                local = fragment.partition("_")[2]
+                if namespace is None or not local:
+                    continue
+                if local not in plan.concepts[namespace]:
+                    role = ("hypercube" if local.endswith("Table") else
+                            "dimension" if local.endswith("Axis") else "abstract")
+                    plan.concepts[namespace][local] = ConceptUse(
+                        item_type="xbrli:monetaryItemType", role=role)
+    return plan
+
+
+def _prefix_for(url: str, namespace: str) -> str:
+    name = url.rsplit("/", 1)[-1].split("-")[0]
+    return name or namespace.rstrip("/").rsplit("/", 2)[-2]
+
+
+def stub_schema(url: str, namespace: str, concepts: dict[str, ConceptUse],
+                domain_names: dict[str, str]) -> str:
+    """The text of one stub schema."""
+    prefix = _prefix_for(url, namespace)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<xs:schema xmlns:xs="{XS}" xmlns:xbrli="{XBRLI}" xmlns:link="{LINK}" '
+        f'xmlns:xlink="{XLINK}" xmlns:xbrldt="http://xbrl.org/2005/xbrldt" '
+        f'xmlns:stub={quoteattr(namespace)} targetNamespace={quoteattr(namespace)} '
+        'elementFormDefault="qualified">',
+        f'  <xs:import namespace="{XBRLI}" '
+        'schemaLocation="http://www.xbrl.org/2003/xbrl-instance-2003-12-31.xsd"/>',
+        '  <xs:import namespace="http://xbrl.org/2005/xbrldt" '
+        'schemaLocation="http://www.xbrl.org/2005/xbrldt-2005.xsd"/>',
+    ]
+    for local, c in sorted(concepts.items()):
+        ident = quoteattr(f"{prefix}_{local}")
+        if c.role == "typed-domain":
+            lines.append(f'  <xs:element name="{local}" id={ident} type="xs:string"/>')
+            continue
+        group = {"dimension": "xbrldt:dimensionItem", "hypercube": "xbrldt:hypercubeItem"}.get(
+            c.role, "xbrli:item")
+        abstract = ' abstract="true"' if c.role != "item" else ""
+        item_type = "xbrli:stringItemType" if c.role != "item" else c.item_type
+        typed = ""
+        if c.typed_domain is not None:
+            typed = f' xbrldt:typedDomainRef="{domain_names[c.typed_domain]}"'
+        lines.append(
+            f'  <xs:element name="{local}" id={ident} type="{item_type}" '
+            f'substitutionGroup="{group}" xbrli:periodType="{c.period_type}" '
+            f'nillable="true"{abstract}{typed}/>')
+    lines.append("</xs:schema>")
+    return "\n".join(lines) + "\n"
+
+
+def write_stubs(plan: StubPlan, root: Path, cache_path: Callable[[str], str],
+                available: Callable[[str], bool]) -> list[str]:
+    """Write a stub for each planned URL that `available` says is missing; return the URLs.
+
+    `cache_path(url)` is where Arelle's web cache looks for that URL under `root`.
+    """
+    url_of = {namespace: url for url, namespace in plan.namespaces.items()}
+    domain_names: dict[str, str] = {}
+    for concepts in plan.concepts.values():
+        for c in concepts.values():
+            if c.typed_domain is not None:
+                namespace, _, local = c.typed_domain.partition("|")
+                url = url_of.get(namespace, "")
+                domain_names[c.typed_domain] = f"{url}#{_prefix_for(url, namespace)}_{local}"
+    written = []
+    for url, namespace in plan.namespaces.items():
+        if available(url):
+            continue
+        target = Path(cache_path(url))
+        if root not in target.parents:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(stub_schema(url, namespace, plan.concepts.get(namespace, {}),
+                                      domain_names))
+        written.append(url)
+    return written
+
+
+def find_schema_ref(entry: Path, root: etree._Element) -> Path | None:
+    """The extension schema referenced by an instance or inline document (inside its folder)."""
+    for ref in root.iter(f"{{{LINK}}}schemaRef"):
+        target = resolve_local(entry, ref.get(f"{{{XLINK}}}href", ""))
+        if target is not None and target.is_file():
+            return target
+    return None
