@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Literal
 
 from finlora.errors import FilingError
-from finlora.xbrl.instance import XBRLI, parse_instance, schema_refs
-from finlora.xbrl.linkbases import find_schema, read_linkbases
+from finlora.xbrl.instance import XBRLI, parse_instance
+from finlora.xbrl.linkbases import read_linkbases
 from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.query import FactSet
 from finlora.xbrl.safe_xml import parse_xml
+from finlora.xbrl.stubs import find_schema_ref
 
 Engine = Literal["auto", "arelle", "lxml"]
 INLINE_SUFFIXES = (".htm", ".html", ".xhtml")
@@ -131,7 +132,7 @@ def _load_with_lxml(source: Path) -> Filing:
     root = parse_xml(source)
     if root.tag != f"{{{XBRLI}}}xbrl":
         raise FilingError(source, f"not an XBRL instance (root element is {root.tag!r})")
-    schema = find_schema(source, schema_refs(root))
+    schema = find_schema_ref(source, root)
     labels, calculations = read_linkbases(schema)
     facts, contexts, units = parse_instance(root, source, labels)
     return Filing(path=source, facts=FactSet(facts), contexts=contexts, units=units,

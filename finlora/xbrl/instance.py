@@ -164,7 +164,3 @@ def parse_instance(root: etree._Element, path: Path, labels: dict[str, str] | No
         ))
     return facts, contexts, units
 
-
-def schema_refs(root: etree._Element) -> list[str]:
-    """The `link:schemaRef` hrefs of an instance (or inline document)."""
-    return [el.get(f"{{{XLINK}}}href", "") for el in root.iter(f"{{{LINK}}}schemaRef")]

@@ -88,15 +88,6 @@ def read_calculations(linkbase: Path) -> list[Calculation]:
     return calculations
 
 
-def find_schema(instance: Path, refs: list[str]) -> Path | None:
-    """The extension schema named by the instance's schemaRef, inside the filing's folder."""
-    for href in refs:
-        target = resolve_local(instance, href)
-        if target is not None and target.is_file():
-            return target
-    return None
-
-
 def read_linkbases(schema: Path | None) -> tuple[dict[str, str], list[Calculation]]:
     """Labels and calculations of the filing's own linkbases (empty without a schema)."""
     labels: dict[str, str] = {}

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TextIO, overload
 
 from finlora.errors import FinloraError
 from finlora.xbrl.model import Fact
@@ -116,25 +116,27 @@ class FactQuery:
     def to_records(self) -> list[dict[str, Any]]:
         return [fact_record(f) for f in self]
 
-    def to_jsonl(self, path: str | Path) -> Path:
-        records = self.to_records()
+    def write_jsonl(self, handle: TextIO) -> None:
+        for record in self.to_records():
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
+    def write_csv(self, handle: TextIO) -> None:
+        writer = csv.DictWriter(handle, fieldnames=RECORD_FIELDS)
+        writer.writeheader()
+        for record in self.to_records():
+            writer.writerow({**record, "dimensions": json.dumps(record["dimensions"])})
+
+    def to_jsonl(self, path: str | Path) -> Path:
         def write(tmp: Path) -> None:
             with tmp.open("w") as handle:
-                for record in records:
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.write_jsonl(handle)
 
         return write_atomically(path, write)
 
     def to_csv(self, path: str | Path) -> Path:
-        records = self.to_records()
-
         def write(tmp: Path) -> None:
             with tmp.open("w", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=RECORD_FIELDS)
-                writer.writeheader()
-                for record in records:
-                    writer.writerow({**record, "dimensions": json.dumps(record["dimensions"])})
+                self.write_csv(handle)
 
         return write_atomically(path, write)
 

@@ -15,7 +15,7 @@ from lxml import etree
 
 from finlora.errors import FilingError
 
-MAX_BYTES = int(os.environ.get("FINLORA_MAX_FILING_BYTES", str(100 * 1024 * 1024)))
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 _DOCTYPE_WITH_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
@@ -32,8 +32,14 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+def max_filing_bytes() -> int:
+    """The size limit for one document (`FINLORA_MAX_FILING_BYTES`, default 100 MiB)."""
+    return int(os.environ.get("FINLORA_MAX_FILING_BYTES", DEFAULT_MAX_BYTES))
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """The file's bytes, with leading whitespace before the XML declaration removed."""
+    max_bytes = max_filing_bytes() if max_bytes is None else max_bytes
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -52,7 +58,7 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
     return stripped
 
 
-def parse_xml(path: Path, max_bytes: int = MAX_BYTES) -> etree._Element:
+def parse_xml(path: Path, max_bytes: int | None = None) -> etree._Element:
     """Parse an XML (or XHTML) document safely and return its root element."""
     data = read_bytes(path, max_bytes)
     head = data[:65536]

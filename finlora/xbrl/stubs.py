@@ -18,12 +18,15 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from finlora.errors import FilingError
 from finlora.xbrl.instance import LINK, XBRLDI, XBRLI, XLINK, parse_unit
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
 
 XS = "http://www.w3.org/2001/XMLSchema"
 IX = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
 STANDARD_HOSTS = ("xbrl.fasb.org", "xbrl.sec.gov", "taxonomies.xbrl.us", "xbrl.us")
+# Base specifications that Arelle ships in its own offline cache.
+SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
 
 
 @dataclass
@@ -215,10 +218,26 @@ def write_stubs(plan: StubPlan, root: Path, cache_path: Callable[[str], str],
     return written
 
 
+def check_references(document: Path, root: etree._Element) -> None:
+    """Refuse a document whose schema / linkbase references leave the filing's folder for
+    anything but a standard taxonomy URL (which is never fetched: it is stubbed or packaged)."""
+    hrefs = [ref.get(f"{{{XLINK}}}href", "") for ref in root.iter(
+        f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef")]
+    hrefs += [imp.get("schemaLocation", "") for imp in root.iter(f"{{{XS}}}import",
+                                                                  f"{{{XS}}}include")]
+    for href in hrefs:
+        spec = any(f"//{host}/" in href for host in SPEC_HOSTS)
+        if href and not (spec or _is_standard(href)) and resolve_local(document, href) is None:
+            raise FilingError(document, f"refers to {href!r}, outside the filing's folder; "
+                              "finlora only reads the filing's own files")
+
+
 def find_schema_ref(entry: Path, root: etree._Element) -> Path | None:
     """The extension schema referenced by an instance or inline document (inside its folder)."""
+    check_references(entry, root)
     for ref in root.iter(f"{{{LINK}}}schemaRef"):
         target = resolve_local(entry, ref.get(f"{{{XLINK}}}href", ""))
         if target is not None and target.is_file():
+            check_references(target, parse_xml(target))
             return target
     return None
