@@ -1,0 +1,19 @@
+"""Named-entity typing: the type (location / organization / person) of a span in a sentence."""
+
+from __future__ import annotations
+
+from finlora.tasks.base import Example, Split
+from finlora.tasks.classification import LabelTask
+from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
+
+
+class NER(LabelTask):
+    """FinLoRA's NER task; split 70/10/20 by a hash of the prompt's input sentence and span."""
+
+    name = "ner"
+    labels = ("location", "organization", "person")
+
+    def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
+        rows = examples_from_rows(read_jsonl(bundled("ner_test.jsonl.gz")), "ner_test")
+        examples = [ex for ex in rows if split_of(ex.prompt) == split]
+        return examples[:limit] if limit is not None else examples

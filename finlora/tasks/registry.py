@@ -1,0 +1,59 @@
+"""The task registry: every task registered once, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from finlora.errors import DataError
+from finlora.tasks.base import Task
+from finlora.tasks.headline import Headline
+from finlora.tasks.ner import NER
+from finlora.tasks.sentiment import VARIANTS, Sentiment
+from finlora.tasks.xbrl_extraction import FILES as EXTRACTION_FILES
+from finlora.tasks.xbrl_extraction import XBRLExtraction
+from finlora.tasks.xbrl_tagging import FILES as TAGGING_FILES
+from finlora.tasks.xbrl_tagging import XBRLTagging
+
+_REGISTRY: dict[str, Callable[[], Task]] = {}
+GROUPS: dict[str, tuple[str, ...]] = {"sentiment": tuple(VARIANTS)}
+
+
+def register(name: str, factory: Callable[[], Task]) -> None:
+    """Make a task available as `tasks.get(name)`."""
+    if name in _REGISTRY:
+        raise ValueError(f"task {name!r} is already registered")
+    _REGISTRY[name] = factory
+
+
+for _variant in VARIANTS:
+    register(_variant, lambda v=_variant: Sentiment(v))
+register("ner", NER)
+register("headline", Headline)
+for _fmt in TAGGING_FILES:
+    register(_fmt, lambda f=_fmt: XBRLTagging(f))
+for _name in EXTRACTION_FILES:
+    register(_name, lambda n=_name: XBRLExtraction(n))
+
+
+def names() -> list[str]:
+    """Every registered task name."""
+    return list(_REGISTRY)
+
+
+def get(name: str) -> Task:
+    """A new task object by name; unknown names give a DataError listing the known ones."""
+    if name not in _REGISTRY:
+        raise DataError(f"unknown task {name!r}: choose from {', '.join(names())} "
+                        f"(groups: {', '.join(GROUPS)})")
+    return _REGISTRY[name]()
+
+
+def get_many(spec: str | list[str]) -> list[Task]:
+    """Tasks from a comma-separated string or list, with group names (`sentiment`) expanded."""
+    items = spec.split(",") if isinstance(spec, str) else spec
+    expanded: list[str] = []
+    for item in (i.strip() for i in items if i.strip()):
+        for name in GROUPS.get(item, (item,)):
+            if name not in expanded:
+                expanded.append(name)
+    return [get(name) for name in expanded]

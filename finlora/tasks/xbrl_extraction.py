@@ -1,0 +1,279 @@
+"""XBRL extraction: tag, value, formula construction and formula calculation over a filing.
+
+Two sources of examples: FinLoRA's bundled files (`xbrl_tags`, `xbrl_value`, `xbrl_formula`),
+and `XBRLExtraction.from_filing(filing)`, which builds questions with gold answers from any
+filing loaded by `finlora.xbrl` — so users can finetune on their own filings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from finlora.errors import DataError
+from finlora.tasks.base import Example, Split, Task
+from finlora.tasks.data import bundled, examples_from_rows, read_jsonl
+from finlora.tasks.parsing import evaluate_formula, match_tag, numbers_equal, parse_number
+
+FILES = {"xbrl_tags": ("xbrl_xbrl_tags_test.jsonl.gz", "tag"),
+         "xbrl_value": ("xbrl_value_test.jsonl.gz", "value"),
+         "xbrl_formula": ("xbrl_formula_test.jsonl.gz", "calculation")}
+KINDS = ("tag", "value", "formula", "calculation")
+_QNAME = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z0-9_]*")
+
+# The key financial concepts: question label → concepts to look for, in order of preference.
+KEY_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "Total Assets": ("Assets",),
+    "Total Liabilities": ("Liabilities",),
+    "Stockholders' Equity": ("StockholdersEquity",
+                             "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"),
+    "Total Current Assets": ("AssetsCurrent",),
+    "Total Current Liabilities": ("LiabilitiesCurrent",),
+    "Cash and Cash Equivalents": ("CashAndCashEquivalentsAtCarryingValue",),
+    "Revenue": ("Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax",
+                "SalesRevenueNet"),
+    "Net Income": ("NetIncomeLoss", "ProfitLoss"),
+    "Operating Income": ("OperatingIncomeLoss",),
+    "Gross Profit": ("GrossProfit",),
+    "Diluted Earnings Per Share": ("EarningsPerShareDiluted",),
+    "Basic Earnings Per Share": ("EarningsPerShareBasic",),
+    "Accounts Payable": ("AccountsPayableCurrent",),
+    "Inventory": ("InventoryNet",),
+}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio over key concepts: `numerator` / `denominator` (× 100 for percentages)."""
+
+    numerator: tuple[str, ...]  # summed
+    denominator: str
+    percent: bool = False
+
+
+RATIOS: dict[str, Ratio] = {
+    "current ratio": Ratio(("Total Current Assets",), "Total Current Liabilities"),
+    "quick ratio": Ratio(("Cash and Cash Equivalents",), "Total Current Liabilities"),
+    "equity multiplier": Ratio(("Total Assets",), "Stockholders' Equity"),
+    "debt-to-equity ratio": Ratio(("Total Liabilities",), "Stockholders' Equity"),
+    "gross margin": Ratio(("Gross Profit",), "Revenue", percent=True),
+    "operating margin": Ratio(("Operating Income",), "Revenue", percent=True),
+    "net profit margin": Ratio(("Net Income",), "Revenue", percent=True),
+}
+
+PREAMBLE = ('"You are a knowledgeable XBRL assistant that can answer questions based on XML '
+            "data. \n             You will be provided with a context extracted from an XBRL "
+            "file and a question related to it. The example question can help you to learn the "
+            "format of the answer.\n             Your task is to analyze the XBRL context and "
+            "provide an accurate and very concise answer to the question, DO NOT output xml, "
+            "code, explanation or create new question.\n            \nXBRL file:\n ```xml\n")
+
+
+class XBRLExtraction(Task):
+    """Questions over a filing's facts. The kind of each example is in `meta["kind"]`:
+    `tag` (answer: a concept QName), `value` (a number), `formula` (an expression over
+    concepts) or `calculation` (an expression over values, or its result)."""
+
+    kind: ClassVar = "extraction"
+    max_new_tokens: ClassVar[int] = 40
+
+    def __init__(self, variant: str = "xbrl_tags") -> None:
+        if variant not in FILES:
+            raise DataError(f"unknown XBRL extraction set {variant!r}: {sorted(FILES)}")
+        self.name = variant
+        self.default_kind = FILES[variant][1]
+
+    def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
+        file = FILES[self.name][0]
+        rows = examples_from_rows(read_jsonl(bundled(file)), file)
+        rows = [Example(ex.prompt, ex.target, {**ex.meta, "kind": self.default_kind})
+                for ex in rows]
+        # FinLoRA's XBRL test sets cover a handful of filings each: they stay whole as test
+        # sets (finlora trains XBRL extraction on questions built from filings instead).
+        examples = rows if split == "test" else []
+        return examples[:limit] if limit is not None else examples
+
+    def _kind(self, example: Example | None) -> str:
+        return (example.meta.get("kind") if example else None) or self.default_kind
+
+    def candidates(self, example: Example) -> Sequence[str] | None:
+        if self._kind(example) == "tag":
+            return example.meta.get("candidates") or sorted(set(_QNAME.findall(example.prompt)))
+        return None
+
+    def parse_answer(self, text: str, example: Example | None = None) -> str | None:
+        kind = self._kind(example)
+        text = text.strip()
+        if kind == "tag":
+            found = _QNAME.search(text)
+            token = found.group(0) if found else text.split()[0] if text else ""
+            allowed = self.candidates(example) if example is not None else None
+            return match_tag(token, allowed) if allowed else (token or None)
+        if kind == "value":
+            number = parse_number(text)
+            return str(number) if number is not None else None
+        if kind == "formula":
+            expression = text.splitlines()[0].strip() if text else ""
+            return expression if _QNAME.search(expression) else None
+        first = text.splitlines()[0] if text else ""
+        value = evaluate_formula(first)
+        if value is None:
+            value = parse_number(first)
+        return str(value) if value is not None else None
+
+    def is_correct(self, answer: str | None, example: Example) -> bool:
+        if answer is None:
+            return False
+        kind = self._kind(example)
+        if kind == "tag":
+            return answer.rpartition(":")[2] == example.target.rpartition(":")[2]
+        if kind == "value":
+            gold = parse_number(example.target)
+            return gold is not None and Decimal(answer) == gold
+        if kind == "formula":
+            values = example.meta.get("values", {})
+            return numbers_equal(_substitute(answer, values), _substitute(example.target, values))
+        gold = evaluate_formula(example.target) if example.meta.get("result") is None else \
+            Decimal(example.meta["result"])
+        return numbers_equal(Decimal(answer), gold)
+
+    def score(self, predictions: Sequence[str | None], examples: Sequence[Example]
+              ) -> dict[str, Any]:
+        per_kind: dict[str, list[bool]] = {}
+        for answer, example in zip(predictions, examples, strict=True):
+            per_kind.setdefault(self._kind(example), []).append(self.is_correct(answer, example))
+        correct = [c for values in per_kind.values() for c in values]
+        return {
+            "n": len(examples),
+            "accuracy": sum(correct) / len(correct) if correct else 0.0,
+            "per_kind": {k: {"accuracy": sum(v) / len(v), "n": len(v)}
+                         for k, v in per_kind.items()},
+            "parse_failures": sum(p is None for p in predictions),
+        }
+
+    @classmethod
+    def from_filing(cls, filing: Any, kinds: Sequence[str] = KINDS,
+                    max_context_facts: int = 24) -> list[Example]:
+        """Questions with gold answers from a `finlora.xbrl.Filing`: tag and value questions
+        for the key concepts, formula and calculation questions for the ratios, each with a
+        compact XBRL context of the period's facts. Gold values are the filing's own facts
+        (cited by fact id in `meta`); ratios are computed exactly with `Decimal`."""
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise DataError(f"unknown question kinds {sorted(unknown)}: choose from {KINDS}")
+        found = _key_facts(filing)
+        if not found:
+            raise DataError(f"{filing.path}: none of the key financial concepts is reported")
+        company = filing.entity_name or "the company"
+        examples: list[Example] = []
+        for label, fact in found.items():
+            context = _context(filing, fact, [fact], max_context_facts)
+            period = _period_text(fact)
+            meta = _meta(filing, "tag", [fact], context)
+            if "tag" in kinds:
+                question = (f"What is the US GAAP XBRL tag for {label} as reported by {company} "
+                            f"for the {period}?")
+                examples.append(Example(_prompt(context, question), fact.concept, meta))
+            if "value" in kinds:
+                question = f"What is the value of {company}'s {label} for the {period}?"
+                examples.append(Example(_prompt(context, question), str(fact.numeric),
+                                        {**meta, "kind": "value", "unit": fact.unit}))
+        for name, ratio in RATIOS.items():
+            parts = [found.get(label) for label in (*ratio.numerator, ratio.denominator)]
+            if any(p is None for p in parts) or parts[-1].numeric == 0:  # type: ignore[union-attr]
+                continue
+            facts = [p for p in parts if p is not None]
+            *numerator, denominator = facts
+            scale = " * 100" if ratio.percent else ""
+            tags = " + ".join(f.concept for f in numerator)
+            values = " + ".join(str(f.numeric) for f in numerator)
+            wrap = (lambda s: f"({s})") if len(numerator) > 1 or ratio.percent else (lambda s: s)
+            formula = f"{wrap(tags + ' / ' + denominator.concept)}{scale}"
+            calculation = f"{wrap(values + ' / ' + str(denominator.numeric))}{scale}"
+            result = evaluate_formula(calculation)
+            context = _context(filing, facts[0], facts, max_context_facts)
+            period = _period_text(denominator)
+            meta = _meta(filing, "formula", facts, context)
+            meta["values"] = {f.concept: str(f.numeric) for f in facts}
+            meta["result"] = str(result)
+            unit = " (in %)" if ratio.percent else ""
+            if "formula" in kinds:
+                question = (f"What is the formula for the {name}{unit} of {company} for the "
+                            f"{period}, written with US GAAP XBRL tags?")
+                examples.append(Example(_prompt(context, question), formula, meta))
+            if "calculation" in kinds:
+                question = (f"Calculate the {name}{unit} of {company} for the {period}, as a "
+                            "formula with the reported values.")
+                examples.append(Example(_prompt(context, question), calculation,
+                                        {**meta, "kind": "calculation"}))
+        return examples
+
+
+def _substitute(expression: str, values: dict[str, str]) -> Decimal | None:
+    def value_of(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        for concept, value in values.items():
+            if concept.rpartition(":")[2] == tag.rpartition(":")[2]:
+                return value
+        return "nan_unknown_tag"
+
+    return evaluate_formula(_QNAME.sub(value_of, expression))
+
+
+def _key_facts(filing: Any) -> dict[str, Any]:
+    """Label → the filing's fact for each key concept at the report date (no dimensions;
+    durations: the shortest period ending at the report date)."""
+    end = filing.period_end
+    found = {}
+    for label, names in KEY_CONCEPTS.items():
+        for name in names:
+            facts = [f for f in filing.facts.query().concept(name).without_dimensions().numeric()
+                     if (f.instant or f.period_end) == end or end is None]
+            if facts:
+                facts.sort(key=lambda f: (f.period_start or f.instant, f.id or ""), reverse=True)
+                found[label] = facts[0]
+                break
+    return found
+
+
+def _period_text(fact: Any) -> str:
+    if fact.instant is not None:
+        return f"period ending {fact.instant.isoformat()} (as of that date)"
+    months = round((fact.period_end - fact.period_start).days / 30.44)
+    return f"{months}-month period ending {fact.period_end.isoformat()}"
+
+
+def _context(filing: Any, anchor: Any, required: Sequence[Any], limit: int) -> list[Any]:
+    """The required facts plus other non-dimensional numeric facts of the same period(s)."""
+    periods = {(f.period_start, f.period_end, f.instant) for f in required}
+    same = [f for f in filing.facts.query().without_dimensions().numeric()
+            if (f.period_start, f.period_end, f.instant) in periods and f.prefix == "us-gaap"]
+    chosen = {f.id: f for f in required}
+    for fact in sorted(same, key=lambda f: f.concept):
+        if len(chosen) >= limit:
+            break
+        chosen.setdefault(fact.id, fact)
+    return sorted(chosen.values(), key=lambda f: f.concept)
+
+
+def _prompt(context: Sequence[Any], question: str) -> str:
+    lines = "".join(f"<{f.concept} contextRef=\"{f.context_id}\" unitRef=\"{f.unit}\">"
+                    f"{f.value}</{f.concept}>\n" for f in context)
+    return f"{PREAMBLE}{lines} ```\n            \nQuestion: {question}\n            \nAnswer:"
+
+
+def _meta(filing: Any, kind: str, facts: Sequence[Any], context: Sequence[Any]
+          ) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "filing": filing.entity_name,
+        "source": str(filing.path.name),
+        "concepts": [f.concept for f in facts],
+        "fact_ids": [f.id for f in facts],
+        "context_ids": [f.context_id for f in facts],
+        "periods": [f.period_label for f in facts],
+        "candidates": sorted({f.concept for f in context}),
+    }

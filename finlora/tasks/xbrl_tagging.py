@@ -1,0 +1,118 @@
+"""XBRL tagging: numerals in financial sentences → US-GAAP tags (FiNER-139 and FNXL formats),
+and FiNER-style examples built from an inline XBRL filing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from finlora.errors import DataError
+from finlora.tasks.base import Example, Split, Task
+from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
+from finlora.tasks.metrics import UNPARSED, classification_report
+from finlora.tasks.parsing import match_tag
+
+FILES = {"finer": "finer_test_batched.jsonl.gz", "fnxl": "fnxl_test_batched.jsonl.gz"}
+_FINER_QUESTION = re.compile(r'What is best tag for entity "([^"]*)" in sentence: "')
+_FNXL_QUESTION = re.compile(r'What is the best us gaap tag for entity "([^"]*)" in sentence: "')
+
+
+def tag_options(prompt: str, fmt: str) -> list[str]:
+    """The allowed tags listed in a FiNER / FNXL prompt, in prompt order."""
+    if fmt == "finer":
+        listing = prompt.split("tags options: ", 1)[1].split("\n", 1)[0]
+        listing = listing.split(". Answer", 1)[0].split(".\n", 1)[0].rstrip(".")
+    else:
+        listing = prompt.split("Provide nothing else\n", 1)[1].split("\n", 1)[0]
+    return [tag.strip().rstrip(".") for tag in listing.split(",") if tag.strip()]
+
+
+def finer_prompt(tags: Sequence[str], items: Sequence[tuple[str, str]]) -> str:
+    """A FiNER-format prompt for (numeral, sentence) pairs."""
+    questions = "\n".join(f'{i}. What is best tag for entity "{num}" in sentence: "{sent}?"'
+                          for i, (num, sent) in enumerate(items, 1))
+    return (f"You are XBRL expert.  Here is a list of US GAAP tags options: ,{','.join(tags)}. "
+            f"Answer the following {len(items)} independent questions by providing only  "
+            f"{len(items)} US GAAP tags answers in the order of the questions. Each answer must "
+            f"be saperated by a comma (,).  Provide nothing else. \n{questions}\n"
+            "Output US GAAP tags:")
+
+
+class XBRLTagging(Task):
+    """FiNER-139 / FNXL: one US-GAAP tag per highlighted numeral; scored per tag."""
+
+    kind: ClassVar = "tagging"
+    max_new_tokens: ClassVar[int] = 160
+
+    def __init__(self, fmt: str = "finer") -> None:
+        if fmt not in FILES:
+            raise DataError(f"unknown XBRL tagging format {fmt!r}: {sorted(FILES)}")
+        self.name = fmt
+        self.fmt = fmt
+
+    def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
+        rows = examples_from_rows(read_jsonl(bundled(FILES[self.fmt])), FILES[self.fmt])
+        examples = [ex for ex in rows if split_of(ex.prompt) == split]
+        return examples[:limit] if limit is not None else examples
+
+    def candidates(self, example: Example) -> Sequence[str]:
+        return example.meta.get("tags") or tag_options(example.prompt, self.fmt)
+
+    def numerals(self, example: Example) -> list[str]:
+        pattern = _FINER_QUESTION if self.fmt == "finer" else _FNXL_QUESTION
+        return pattern.findall(example.prompt)
+
+    def parse_answer(self, text: str, example: Example | None = None) -> str | None:
+        """Comma-separated tags, each matched exactly against the allowed tags (unknown ones
+        become `<unparsed>`); None when nothing parses."""
+        allowed = self.candidates(example) if example is not None else []
+        tokens = [t for t in re.split(r"[,\n]+", text.strip()) if t.strip()]
+        if example is not None:
+            tokens = tokens[: max(1, len(self.numerals(example)) or len(tokens))]
+        tags = [(match_tag(t, allowed) if allowed else t.strip()) or UNPARSED for t in tokens]
+        return ",".join(tags) if any(t != UNPARSED for t in tags) else None
+
+    def score(self, predictions: Sequence[str | None], examples: Sequence[Example]
+              ) -> dict[str, Any]:
+        """Per-tag scoring: each gold tag position against the predicted tag at that position."""
+        flat_pred: list[str | None] = []
+        flat_gold: list[str] = []
+        exact = 0
+        for prediction, example in zip(predictions, examples, strict=True):
+            gold = [t.strip() for t in example.target.split(",")]
+            pred = prediction.split(",") if prediction else []
+            pred = [p if p != UNPARSED else None for p in pred]
+            pred += [None] * (len(gold) - len(pred))
+            exact += pred[: len(gold)] == gold
+            flat_gold += gold
+            flat_pred += pred[: len(gold)]
+        report = classification_report(flat_pred, flat_gold)
+        report.pop("confusion")  # 139 tags: too large to be useful as a picture
+        report["n_examples"] = len(examples)
+        report["exact_match"] = exact / len(examples) if examples else 0.0
+        report["parse_failures"] = sum(p is None for p in predictions)
+        return report
+
+    @classmethod
+    def from_filing(cls, inline_filing: Any, per_prompt: int = 4,
+                    tags: Sequence[str] | None = None) -> list[Example]:
+        """FiNER-style examples from an inline XBRL filing: each tagged numeral with the text of
+        the paragraph or table row around it, grouped `per_prompt` to a prompt. The tag options
+        are `tags` or the filing's own numeric us-gaap concepts."""
+        from finlora.xbrl.tagged_text import tagged_numerals
+
+        path = Path(getattr(inline_filing, "path", inline_filing))
+        items = [n for n in tagged_numerals(path) if n.concept.startswith("us-gaap:")]
+        if not items:
+            raise DataError(f"{path}: no tagged us-gaap numerals (is it an inline .htm?)")
+        options = list(tags) if tags else sorted({n.concept.split(":", 1)[1] for n in items})
+        examples = []
+        for start in range(0, len(items), per_prompt):
+            group = items[start:start + per_prompt]
+            prompt = finer_prompt(options, [(n.text, n.sentence) for n in group])
+            target = ",".join(n.concept.split(":", 1)[1] for n in group)
+            examples.append(Example(prompt, target, {
+                "tags": options, "fact_ids": [n.fact_id for n in group], "source": path.name}))
+        return examples
