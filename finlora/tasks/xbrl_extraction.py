@@ -116,8 +116,8 @@ class XBRLExtraction(Task):
             number = parse_number(text)
             return str(number) if number is not None else None
         if kind == "formula":
-            expression = text.splitlines()[0].strip() if text else ""
-            return expression if _QNAME.search(expression) else None
+            return _qualify(text.splitlines()[0].strip() if text else "",
+                            list((example.meta.get("values") or {}) if example else {}))
         first = text.splitlines()[0] if text else ""
         value = evaluate_formula(first)
         if value is None:
@@ -210,6 +210,23 @@ class XBRLExtraction(Task):
                 examples.append(Example(_prompt(context, question), calculation,
                                         {**meta, "kind": "calculation"}))
         return examples
+
+
+def _qualify(expression: str, concepts: Sequence[str]) -> str | None:
+    """Write every concept of a formula as its QName (`AssetsCurrent` → `us-gaap:AssetsCurrent`);
+    None when the formula names no concept at all."""
+    found = False
+
+    def qualify(match: re.Match[str]) -> str:
+        nonlocal found
+        concept = match_tag(match.group(0), concepts) if concepts else None
+        if concept is None and ":" in match.group(0):
+            concept = match.group(0)
+        found = found or concept is not None
+        return concept or match.group(0)
+
+    qualified = re.sub(r"[A-Za-z][\w-]*(?::[A-Za-z][\w]*)?", qualify, expression)
+    return qualified if found else None
 
 
 def _substitute(expression: str, values: dict[str, str]) -> Decimal | None:

@@ -1,0 +1,194 @@
+"""One suite over every task: prompts round-trip, gold answers score 100%, tricky outputs parse
+as documented, metrics match hand-checked numbers, and no torch is imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from finlora import tasks
+from finlora.errors import DataError
+from finlora.tasks.data import bundled as bundled_path
+from finlora.tasks.data import read_jsonl
+from finlora.tasks.metrics import classification_report
+from finlora.tasks.parsing import evaluate_formula, match_label, match_tag, parse_number
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA_TASKS = [n for n in tasks.names() if n != "headline"]
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_prompt_is_finlora_context_byte_for_byte(name: str) -> None:
+    task = tasks.get(name)
+    example = task.load("test", limit=3)[0]
+    bundled = {row["context"] for row in read_jsonl(bundled_path(task_file(task)))}
+    assert task.render(example) == example.prompt
+    assert example.prompt in bundled
+
+
+def task_file(task: tasks.Task) -> str:
+    from finlora.tasks import sentiment, xbrl_extraction, xbrl_tagging
+
+    return {**{k: v.file for k, v in sentiment.VARIANTS.items()}, "ner": "ner_test.jsonl.gz",
+            **xbrl_tagging.FILES, **{k: v[0] for k, v in xbrl_extraction.FILES.items()}}[task.name]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared FinLoRA files are not beside the repo")
+@pytest.mark.parametrize("name", ["fpb", "fiqa", "nwgi", "ner", "finer", "fnxl", "xbrl_value"])
+def test_bundled_data_equals_finlora_files(name: str) -> None:
+    task = tasks.get(name)
+    ours = {ex.prompt for split in ("train", "dev", "test") for ex in task.load(split)
+            if name != "fpb" or split == "test"}
+    source = task_file(task).replace(".gz", "")
+    theirs = {json.loads(line)["context"] for line in (SHARED / "finlora" / source).open()}
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_gold_answers_score_100_percent(name: str) -> None:
+    task = tasks.get(name)
+    examples = task.load("test", limit=40)
+    parsed = [task.parse_answer(ex.target, ex) for ex in examples]
+    assert task.score(parsed, examples)["accuracy"] == 1.0
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_garbage_is_unparsed_and_wrong(name: str) -> None:
+    task = tasks.get(name)
+    examples = task.load("test", limit=5)
+    parsed = [task.parse_answer("¯\\_(ツ)_/¯ lorem", ex) for ex in examples]
+    assert all(p is None for p in parsed)
+    result = task.score(parsed, examples)
+    assert result["accuracy"] == 0.0 and result["parse_failures"] == len(examples)
+
+
+def test_splits_are_disjoint_and_deterministic() -> None:
+    for name in ["fpb", "fiqa", "tfns", "nwgi", "ner", "finer"]:
+        task = tasks.get(name)
+        splits = {s: [ex.prompt for ex in task.load(s)] for s in ("train", "dev", "test")}
+        assert not set(splits["train"]) & set(splits["test"]), name
+        assert not set(splits["dev"]) & set(splits["test"]), name
+        assert splits["train"] == [ex.prompt for ex in tasks.get(name).load("train")]
+
+
+def test_fpb_train_excludes_every_test_sentence() -> None:
+    fpb = tasks.get("fpb")
+    test = {ex.prompt for ex in fpb.load("test")}
+    train = fpb.load("train")
+    assert len(train) > 3000 and not test & {ex.prompt for ex in train}
+    assert train[0].prompt.startswith("Instruction: What is the sentiment of this news?")
+
+
+def test_tfns_labels_are_corrected() -> None:
+    fixed = tasks.get("tfns").load("test")
+    raw = tasks.Sentiment("tfns", fix_tfns_labels=False).load("test")
+    pairs = {(a.target, b.target) for a, b in zip(raw, fixed, strict=True)}
+    assert pairs == {("negative", "negative"), ("positive", "neutral"), ("neutral", "positive")}
+
+
+@pytest.mark.parametrize(("output", "expected"), [
+    ("positive", "positive"),
+    ("Positive.", "positive"),
+    ("  The sentiment is NEGATIVE!", "negative"),
+    ("neutral, not positive", "neutral"),
+    ("positively", None),
+    ("", None),
+])
+def test_sentiment_parsing(output: str, expected: str | None) -> None:
+    assert tasks.get("fpb").parse_answer(output) == expected
+
+
+def test_seven_class_prefers_the_longest_label_at_a_position() -> None:
+    nwgi = tasks.get("nwgi")
+    assert nwgi.parse_answer("mildly positive") == "mildly positive"
+    assert nwgi.parse_answer("Answer: strong negative") == "strong negative"
+    assert nwgi.parse_answer("neutral") == "neutral"
+
+
+def test_prefix_tags_never_tie() -> None:
+    tags = ["InterestExpenseDebt", "InterestExpense", "AssetsCurrent", "Assets"]
+    assert match_tag("InterestExpense", tags) == "InterestExpense"
+    assert match_tag("InterestExpenseDebt", tags) == "InterestExpenseDebt"
+    assert match_tag("us-gaap:Assets", tags) == "Assets"
+    assert match_tag("us-gaap:AssetsCurrent.", tags) == "AssetsCurrent"
+    assert match_tag("AssetsCurren", tags) is None
+    assert match_label("us-gaap:AssetsCurrent", ["us-gaap:Assets", "us-gaap:AssetsCurrent"]) \
+        == "us-gaap:AssetsCurrent"
+
+
+def test_finer_parsing_per_position() -> None:
+    finer = tasks.get("finer")
+    example = finer.load("test", limit=1)[0]
+    gold = example.target.split(",")
+    answer = f"{gold[0]}, NotATag, us-gaap:{gold[2]}"
+    parsed = finer.parse_answer(answer, example)
+    assert parsed == f"{gold[0]},<unparsed>,{gold[2]}"
+    result = finer.score([parsed], [example])
+    assert result["n"] == len(gold)
+    assert result["accuracy"] == pytest.approx(sum(g == p for g, p in zip(
+        gold, [gold[0], None, gold[2]] + [None] * 9, strict=False)) / len(gold))
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("16116000000", "16116000000"), ("$16,116,000,000", "16116000000"),
+    ("16,116 million", "16116000000"), ("(1,200)", "-1200"), ("about 3.5bn", "3500000000"),
+    ("no number", None),
+])
+def test_numbers_compare_as_numbers(text: str, value: str | None) -> None:
+    from decimal import Decimal
+
+    parsed = parse_number(text)
+    assert parsed == (Decimal(value) if value else None)
+
+
+def test_formulas_are_evaluated_safely() -> None:
+    from decimal import Decimal
+
+    assert evaluate_formula("(6226000000 / 38542000000) * 100").quantize(Decimal("0.01")) == \
+        Decimal("16.15")
+    assert evaluate_formula("__import__('os').system('true')") is None
+    assert evaluate_formula("1 / 0") is None
+    assert evaluate_formula("2 ** 1000000") is None
+
+
+def test_metrics_on_a_hand_checked_case() -> None:
+    gold = ["positive", "positive", "negative", "neutral", "neutral"]
+    pred = ["positive", "negative", "negative", "neutral", None]
+    report = classification_report(pred, gold, ["negative", "neutral", "positive"])
+    assert report["accuracy"] == pytest.approx(3 / 5)
+    # negative: P=1/2 R=1 F1=2/3; neutral: P=1 R=1/2 F1=2/3; positive: P=1 R=1/2 F1=2/3
+    assert report["f1_macro"] == pytest.approx(2 / 3)
+    assert report["f1_weighted"] == pytest.approx(2 / 3)
+    assert report["parse_failures"] == 1
+    assert report["confusion"]["matrix"] == [[1, 0, 0, 0], [0, 1, 0, 1], [1, 0, 1, 0]]
+
+
+def test_unknown_task_lists_the_known_ones() -> None:
+    with pytest.raises(DataError, match="fpb"):
+        tasks.get("nope")
+    with pytest.raises(DataError, match="no data bundled"):
+        tasks.get("headline").load("test")
+    assert [t.name for t in tasks.get_many("sentiment,ner")] == ["fpb", "fiqa", "tfns", "nwgi",
+                                                                  "ner"]
+
+
+def test_headline_loads_user_jsonl(tmp_path: Path) -> None:
+    prompt = tasks.Headline.prompt_for("Gold prices soar to record", "Does the news headline "
+                                       "talk about price going up?")
+    rows = [{"context": prompt.replace("soar", f"soar {i}"), "target": "Yes"} for i in range(50)]
+    path = tmp_path / "headline.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    task = tasks.Headline(data=path)
+    loaded = sum(len(task.load(s)) for s in ("train", "dev", "test"))
+    assert loaded == 50
+    assert task.parse_answer("yes, it does") == "Yes"
+
+
+def test_tasks_layer_imports_no_torch() -> None:
+    code = "import sys, finlora.tasks, finlora.xbrl; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
