@@ -66,10 +66,11 @@ def _plot_confusion(result: TaskResult, path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     labels, matrix = confusion["labels"], confusion["matrix"]
-    size = max(4.0, 0.7 * len(labels) + 2)
+    columns = confusion.get("columns", labels)
+    size = max(4.0, 0.7 * len(columns) + 2)
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
