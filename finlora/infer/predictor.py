@@ -1,0 +1,186 @@
+"""`Predictor`: one loaded base model (optionally quantized), any number of LoRA adapters, and
+the right way to answer each task — label scoring where the task lists its allowed answers,
+batched greedy generation only where the answer is free-form.
+
+    predictor = Predictor(adapters={"fpb": "runs/fpb/adapter", "ner": "runs/ner/adapter"})
+    predictor.predict(tasks.get("fpb"), examples, adapter="fpb")
+    predictor.predict(tasks.get("ner"), examples, adapter="ner")   # same base, no reload
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from finlora.errors import ModelError
+from finlora.infer.generation import generate
+from finlora.infer.scoring import LabelScores, Normalization, score_labels
+from finlora.models import Quantization, load_base_model, load_tokenizer, resolve_model
+
+if TYPE_CHECKING:
+    from finlora.tasks.base import Example, Task
+
+AdapterSpec = str | os.PathLike[str] | Mapping[str, str | os.PathLike[str]] | None
+
+
+class Prediction(BaseModel):
+    """A model's answer to one example.
+
+    `text` is what the model produced (the chosen label, or generated text); `answer` is the
+    task's parsed answer (None when generated text cannot be parsed); `scores` are the
+    length-normalised log-likelihoods of the allowed answers and `confidence` the probability
+    of the chosen one among them (both None for free generation).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    answer: str | None
+    scores: dict[str, float] | None = None
+    confidence: float | None = None
+
+
+def adapter_folders(adapters: AdapterSpec) -> dict[str, Path]:
+    """`None`, one adapter folder, or {name: folder} → {name: folder}, each checked to exist."""
+    if adapters is None:
+        return {}
+    if isinstance(adapters, Mapping):
+        named = {str(k): Path(v) for k, v in adapters.items()}
+    else:
+        path = Path(adapters)
+        named = {path.resolve().name or "adapter": path}
+    for name, path in named.items():
+        if not (path / "adapter_config.json").is_file():
+            raise ModelError(f"adapter {name!r}: {path} is not a PEFT adapter folder (no "
+                             "adapter_config.json); pass the folder `finlora train` wrote")
+    return named
+
+
+class Predictor:
+    """A base model with optional LoRA adapters, answering any finlora task in batches."""
+
+    def __init__(self, base_model: str | os.PathLike[str] | None = None,
+                 adapters: AdapterSpec = None, *, quantization: Quantization = "none",
+                 device: str | None = None, batch_size: int = 16, chat: bool = False,
+                 normalization: Normalization = "mean", allow_network: bool = False,
+                 model: Any = None, tokenizer: Any = None) -> None:
+        """Load `base_model` (default: the embedded model) once, then each adapter onto it.
+
+        Pass `model` and `tokenizer` to wrap an already loaded model instead.
+        """
+        self.batch_size = batch_size
+        self.chat = chat
+        self.normalization: Normalization = normalization
+        if model is None:
+            path = resolve_model(base_model, allow_network=allow_network)
+            tokenizer = load_tokenizer(path)
+            model = load_base_model(path, quantization=quantization, device=device)
+            self.base_model_path = path
+        else:
+            self.base_model_path = str(base_model or getattr(model, "name_or_path", "model"))
+            if tokenizer is None:
+                raise ModelError("Predictor(model=...) also needs tokenizer=...")
+        self.tokenizer = tokenizer
+        self.adapters: dict[str, Path] = {}
+        self.model = model
+        for name, folder in adapter_folders(adapters).items():
+            self.add_adapter(name, folder)
+        self.model.eval()
+
+    def add_adapter(self, name: str, folder: str | os.PathLike[str]) -> None:
+        """Load another adapter onto the same base model (the base is not reloaded)."""
+        from peft import PeftModel
+
+        folder = adapter_folders({name: folder})[name]
+        try:
+            if not self.adapters:
+                self.model = PeftModel.from_pretrained(self.model, str(folder), adapter_name=name)
+            else:
+                self.model.load_adapter(str(folder), adapter_name=name)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"adapter {name!r} at {folder} does not fit base model "
+                             f"{self.base_model_path}: {exc}") from exc
+        if not self.adapters:
+            self.model.set_adapter(name)
+        self.adapters[name] = folder
+        self.model.eval()
+
+    @property
+    def active_adapter(self) -> str | None:
+        return self.model.active_adapter if self.adapters else None
+
+    @contextlib.contextmanager
+    def using(self, adapter: str | None) -> Iterator[None]:
+        """Run with `adapter` active ("base" or None with no adapters: the plain base model)."""
+        if not self.adapters:
+            if adapter not in (None, "base"):
+                raise ModelError(f"adapter {adapter!r} is not loaded (no adapters are)")
+            yield
+            return
+        if adapter == "base":
+            with self.model.disable_adapter():
+                yield
+            return
+        if adapter is None:
+            yield
+            return
+        if adapter not in self.adapters:
+            raise ModelError(f"adapter {adapter!r} is not loaded; loaded: {sorted(self.adapters)}")
+        previous = self.model.active_adapter
+        self.model.set_adapter(adapter)
+        try:
+            yield
+        finally:
+            self.model.set_adapter(previous)
+
+    def score_labels(self, prompts: Sequence[str], labels: Sequence[Sequence[str]] | Sequence[str],
+                     *, adapter: str | None = None) -> list[LabelScores]:
+        """Each allowed label's likelihood per prompt (see `finlora.infer.scoring`)."""
+        with self.using(adapter):
+            return score_labels(self.model, self.tokenizer, prompts, labels,
+                                batch_size=self.batch_size, normalization=self.normalization)
+
+    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 16,
+                 adapter: str | None = None) -> list[str]:
+        """Greedy continuations, batched by length with left padding."""
+        with self.using(adapter):
+            return generate(self.model, self.tokenizer, prompts, max_new_tokens=max_new_tokens,
+                            batch_size=self.batch_size)
+
+    def render(self, task: Task, examples: Sequence[Example], chat: bool | None = None) -> list[str]:
+        use_chat = self.chat if chat is None else chat
+        return [task.render(ex, self.tokenizer, chat=use_chat) for ex in examples]
+
+    def predict(self, task: Task, examples: Sequence[Example], *, chat: bool | None = None,
+                adapter: str | None = None, mode: str = "auto") -> list[Prediction]:
+        """Answer `examples` of `task`: label scoring for examples with allowed answers,
+        generation for the others (`mode="generate"` forces generation everywhere)."""
+        if mode not in ("auto", "generate", "score"):
+            raise ValueError(f"mode {mode!r}: choose auto, generate or score")
+        prompts = self.render(task, examples, chat)
+        allowed = [None if mode == "generate" else task.candidates(ex) for ex in examples]
+        if mode == "score" and any(a is None for a in allowed):
+            raise ModelError(f"task {task.name!r} has examples without allowed answers; "
+                             "use mode='auto' or 'generate'")
+        results: list[Prediction | None] = [None] * len(examples)
+        scored = [i for i, a in enumerate(allowed) if a]
+        if scored:
+            label_scores = self.score_labels([prompts[i] for i in scored],
+                                             [list(allowed[i]) for i in scored], adapter=adapter)
+            for i, ls in zip(scored, label_scores, strict=True):
+                parsed = task.parse_answer(ls.best, examples[i])
+                results[i] = Prediction(text=ls.best, answer=parsed if parsed is not None
+                                        else ls.best, scores=ls.as_dict(),
+                                        confidence=ls.confidence)
+        free = [i for i, a in enumerate(allowed) if not a]
+        if free:
+            texts = self.generate([prompts[i] for i in free], max_new_tokens=task.max_new_tokens,
+                                  adapter=adapter)
+            for i, text in zip(free, texts, strict=True):
+                results[i] = Prediction(text=text, answer=task.parse_answer(text, examples[i]))
+        return results  # type: ignore[return-value]

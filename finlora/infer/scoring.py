@@ -1,0 +1,271 @@
+"""Label scoring: every allowed answer's log-likelihood in one batched forward pass.
+
+For each prompt the allowed answers are merged into a token trie and packed after the prompt;
+a 4-D attention mask lets each answer token see the prompt and its own ancestors only (tree
+attention). So one forward pass scores all answers of a batch of prompts, answers that share
+leading tokens share their computation, and the prompt is computed once — not once per answer.
+When all prompts of a batch start with the same tokens (an instruction), that prefix is
+computed once and reused through the KV cache.
+
+The score of an answer is the mean log-probability of its tokens. An answer that is a proper
+prefix of another one (`InterestExpense` / `InterestExpenseDebt`) also pays for the end-of-text
+token, so the two are told apart by the model, not by hash or dictionary order. Ties go to the
+answer listed first.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+Normalization = Literal["mean", "sum"]
+MIN_SHARED_PREFIX = 16  # tokens; below this a separate prefix pass does not pay
+
+
+@dataclass(frozen=True)
+class LabelScores:
+    """The scores of one prompt's allowed answers, and the chosen one."""
+
+    labels: tuple[str, ...]
+    scores: tuple[float, ...]          # normalised log-likelihood per label
+    log_likelihoods: tuple[float, ...]  # summed log-probability per label
+
+    @property
+    def best_index(self) -> int:
+        """The highest score; on a tie, the label listed first."""
+        return max(range(len(self.labels)), key=lambda i: (self.scores[i], -i))
+
+    @property
+    def best(self) -> str:
+        return self.labels[self.best_index]
+
+    @property
+    def probabilities(self) -> tuple[float, ...]:
+        """The model's probability of each label, given that the answer is one of them."""
+        top = max(self.log_likelihoods)
+        weights = [math.exp(ll - top) for ll in self.log_likelihoods]
+        total = sum(weights)
+        return tuple(w / total for w in weights)
+
+    @property
+    def confidence(self) -> float:
+        return self.probabilities[self.best_index]
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.labels, self.scores, strict=True))
+
+
+@dataclass
+class _Trie:
+    """Answer tokens merged by shared prefix. Node i holds token[i] at depth[i] under parent[i]."""
+
+    tokens: list[int]
+    parents: list[int]  # -1: child of the prompt
+    depths: list[int]
+    paths: list[list[int]]  # per label: its node indices, in order
+
+
+def _build_trie(label_ids: Sequence[Sequence[int]]) -> _Trie:
+    trie = _Trie([], [], [], [])
+    index: dict[tuple[int, ...], int] = {}
+    for ids in label_ids:
+        path: list[int] = []
+        parent = -1
+        for depth, token in enumerate(ids, start=1):
+            key = tuple(ids[:depth])
+            node = index.get(key)
+            if node is None:
+                node = len(trie.tokens)
+                index[key] = node
+                trie.tokens.append(token)
+                trie.parents.append(parent)
+                trie.depths.append(depth)
+            path.append(node)
+            parent = node
+        trie.paths.append(path)
+    return trie
+
+
+def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str]) -> list[list[int]]:
+    """Each label's tokens as the model would generate them after the prompt; labels that are a
+    proper token prefix of another label end with the end-of-text token."""
+    encoded = [tokenizer(label, add_special_tokens=False)["input_ids"] for label in labels]
+    for label, ids in zip(labels, encoded, strict=True):
+        if not ids:
+            raise ValueError(f"label {label!r} has no tokens")
+    if len({tuple(ids) for ids in encoded}) != len(encoded):
+        raise ValueError(f"labels {list(labels)} are not distinct once tokenized")
+    eos = tokenizer.eos_token_id
+    finished = []
+    for ids in encoded:
+        is_prefix = any(len(other) > len(ids) and other[: len(ids)] == ids for other in encoded)
+        finished.append([*ids, eos] if is_prefix else list(ids))
+    return finished
+
+
+def split_trailing_space(prompt: str) -> tuple[str, str]:
+    """(prompt without its trailing spaces, those spaces).
+
+    FinLoRA prompts end in `"Answer: "`. Tokenized alone, that last space becomes a token of its
+    own, which a model never sees before a word in its training text (`" positive"` is one
+    token). So the space moves to the front of the answer, and the model continues the text as
+    it would have been tokenized whole.
+    """
+    stripped = prompt.rstrip(" ")
+    return stripped, prompt[len(stripped):]
+
+
+def _shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
+    """Tokens shared by every row, leaving at least one own token per row."""
+    if len(rows) < 2:
+        return 0
+    limit = min(len(r) for r in rows) - 1
+    n = 0
+    first = rows[0]
+    while n < limit and all(r[n] == first[n] for r in rows):
+        n += 1
+    return n if n >= MIN_SHARED_PREFIX else 0
+
+
+def split_causal_lm(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The decoder body (embeddings → final norm) and the LM head of a causal LM, PEFT or not.
+
+    PEFT injects its adapter layers in place, so the body still applies the active adapter.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.get_decoder(), base.get_output_embeddings()
+
+
+def cache_kwarg(module: torch.nn.Module) -> str:
+    """The name of the KV-cache argument: `cache` in recent transformers, else the old name."""
+    return "cache" if "cache" in inspect.signature(module.forward).parameters else "past_key_values"
+
+
+def score_batch(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
+                label_ids: Sequence[Sequence[Sequence[int]]], *, pad_id: int,
+                normalization: Normalization = "mean", reuse_prefix: bool = True,
+                ) -> list[tuple[list[float], list[float]]]:
+    """Score the labels of a batch of prompts in one forward pass (plus one for a shared prefix).
+
+    Returns per prompt (normalised scores, summed log-likelihoods), in label order.
+    """
+    import torch
+    from transformers import DynamicCache
+
+    body, head = split_causal_lm(model)
+    device = next(model.parameters()).device
+    dtype = head.weight.dtype if head.weight.is_floating_point() else torch.bfloat16
+    tries = [_build_trie(ids) for ids in label_ids]
+
+    prefix_len = _shared_prefix_length(prompt_ids) if reuse_prefix else 0
+    past = None
+    if prefix_len:
+        prefix = torch.tensor([list(prompt_ids[0][:prefix_len])], device=device)
+        past = DynamicCache()
+        body(input_ids=prefix, use_cache=True, **{cache_kwarg(body): past})
+        past.batch_repeat_interleave(len(prompt_ids))
+
+    suffixes = [list(p[prefix_len:]) for p in prompt_ids]
+    # Only nodes with children are fed: a node's logits score its children.
+    fed = [sorted(set(t.parents) - {-1}) for t in tries]
+    rows = [len(s) + len(f) for s, f in zip(suffixes, fed, strict=True)]
+    width = max(rows)
+    batch = len(prompt_ids)
+    input_ids = torch.full((batch, width), pad_id, dtype=torch.long)
+    positions = torch.zeros((batch, width), dtype=torch.long)
+    allowed = torch.zeros((batch, width, prefix_len + width), dtype=torch.bool)
+    allowed[:, :, :prefix_len] = True
+    source: list[list[list[int]]] = []  # per prompt, per label: the row index scoring each token
+    for b, (suffix, trie, nodes) in enumerate(zip(suffixes, tries, fed, strict=True)):
+        s = len(suffix)
+        input_ids[b, :s] = torch.tensor(suffix)
+        positions[b, :s] = torch.arange(prefix_len, prefix_len + s)
+        allowed[b, :s, prefix_len:prefix_len + s] = torch.ones(s, s, dtype=torch.bool).tril()
+        slot = {node: s + i for i, node in enumerate(nodes)}
+        for node, row in slot.items():
+            input_ids[b, row] = trie.tokens[node]
+            positions[b, row] = prefix_len + s + trie.depths[node] - 1
+            allowed[b, row, prefix_len:prefix_len + s] = True
+            ancestor = node
+            while ancestor != -1:
+                allowed[b, row, prefix_len + slot[ancestor]] = True
+                ancestor = trie.parents[ancestor]
+        for row in range(rows[b], width):  # padding sees itself only
+            allowed[b, row, prefix_len + row] = True
+        source.append([[s - 1 if trie.parents[n] == -1 else slot[trie.parents[n]] for n in path]
+                       for path in trie.paths])
+
+    mask = torch.zeros(allowed.shape, dtype=dtype)
+    mask.masked_fill_(~allowed, torch.finfo(dtype).min)
+    out = body(input_ids=input_ids.to(device), position_ids=positions.to(device),
+               attention_mask=mask[:, None].to(device), use_cache=False,
+               **({cache_kwarg(body): past} if past is not None else {}))
+    hidden = out.last_hidden_state
+
+    # The LM head only where a label token is scored.
+    wanted = sorted({(b, r) for b, per in enumerate(source) for rs in per for r in rs})
+    where = {key: i for i, key in enumerate(wanted)}
+    rows_b = torch.tensor([b for b, _ in wanted], device=device)
+    rows_r = torch.tensor([r for _, r in wanted], device=device)
+    logprobs = torch.log_softmax(head(hidden[rows_b, rows_r]).float(), dim=-1)
+
+    results = []
+    for b, (trie, per_label) in enumerate(zip(tries, source, strict=True)):
+        picks_i, picks_t = [], []
+        for path, rows_of in zip(trie.paths, per_label, strict=True):
+            picks_i += [where[(b, r)] for r in rows_of]
+            picks_t += [trie.tokens[n] for n in path]
+        values = logprobs[torch.tensor(picks_i, device=device),
+                          torch.tensor(picks_t, device=device)].tolist()
+        sums, scores, at = [], [], 0
+        for path in trie.paths:
+            total = sum(values[at:at + len(path)])
+            at += len(path)
+            sums.append(total)
+            scores.append(total / len(path) if normalization == "mean" else total)
+        results.append((scores, sums))
+    return results
+
+
+def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
+                 prompts: Sequence[str], labels: Sequence[Sequence[str]] | Sequence[str], *,
+                 batch_size: int = 16, normalization: Normalization = "mean",
+                 reuse_prefix: bool = True) -> list[LabelScores]:
+    """Score every allowed label of every prompt; `labels` is one list for all prompts or one
+    list per prompt. Prompts are grouped by length into batches; results keep input order."""
+    import torch
+
+    if labels and isinstance(labels[0], str):
+        per_prompt: list[Sequence[str]] = [labels] * len(prompts)  # type: ignore[list-item]
+    else:
+        per_prompt = list(labels)  # type: ignore[arg-type]
+    if len(per_prompt) != len(prompts):
+        raise ValueError(f"{len(prompts)} prompts but {len(per_prompt)} label lists")
+    contexts = [split_trailing_space(p) for p in prompts]
+    prompt_ids = [tokenizer(context)["input_ids"] for context, _ in contexts]
+    cache: dict[tuple[str, ...], list[list[int]]] = {}
+    label_ids = []
+    for (_, space), ls in zip(contexts, per_prompt, strict=True):
+        key = tuple(space + label for label in ls)
+        if key not in cache:
+            cache[key] = label_token_ids(tokenizer, key)
+        label_ids.append(cache[key])
+    order = sorted(range(len(prompts)), key=lambda i: -len(prompt_ids[i]))
+    results: list[LabelScores | None] = [None] * len(prompts)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            scored = score_batch(model, [prompt_ids[i] for i in chunk],
+                                 [label_ids[i] for i in chunk], pad_id=pad_id,
+                                 normalization=normalization, reuse_prefix=reuse_prefix)
+            for i, (scores, sums) in zip(chunk, scored, strict=True):
+                results[i] = LabelScores(tuple(per_prompt[i]), tuple(scores), tuple(sums))
+    return results  # type: ignore[return-value]
