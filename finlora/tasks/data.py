@@ -69,12 +69,15 @@ def bundled(name: str) -> Path:
 def examples_from_rows(rows: Iterator[dict[str, Any]], source: str,
                        prompt_field: str = "context", target_field: str = "target",
                        ) -> list[Example]:
-    """FinLoRA-format rows (`context`, `target`, extras) → Examples; extras go to `meta`."""
+    """FinLoRA-format rows (`context`, `target`, extras) → Examples; extras (and the entries of
+    a `meta` object, as `finlora dataset` writes) go to `meta`."""
     examples = []
     for number, row in enumerate(rows, 1):
         if prompt_field not in row or target_field not in row:
             raise DataError(f"{source}: row {number} lacks '{prompt_field}' or '{target_field}'")
-        meta = {k: v for k, v in row.items() if k not in (prompt_field, target_field)}
+        meta = {k: v for k, v in row.items() if k not in (prompt_field, target_field, "meta")}
+        if isinstance(row.get("meta"), dict):  # rows written by `finlora dataset`
+            meta.update(row["meta"])
         examples.append(Example(prompt=str(row[prompt_field]), target=str(row[target_field]),
                                 meta=meta))
     return examples

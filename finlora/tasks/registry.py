@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from finlora.errors import DataError
 from finlora.tasks.base import Task
@@ -14,11 +15,11 @@ from finlora.tasks.xbrl_extraction import XBRLExtraction
 from finlora.tasks.xbrl_tagging import FILES as TAGGING_FILES
 from finlora.tasks.xbrl_tagging import XBRLTagging
 
-_REGISTRY: dict[str, Callable[[], Task]] = {}
+_REGISTRY: dict[str, Callable[..., Task]] = {}
 GROUPS: dict[str, tuple[str, ...]] = {"sentiment": tuple(VARIANTS)}
 
 
-def register(name: str, factory: Callable[[], Task]) -> None:
+def register(name: str, factory: Callable[..., Task]) -> None:
     """Make a task available as `tasks.get(name)`."""
     if name in _REGISTRY:
         raise ValueError(f"task {name!r} is already registered")
@@ -26,13 +27,13 @@ def register(name: str, factory: Callable[[], Task]) -> None:
 
 
 for _variant in VARIANTS:
-    register(_variant, lambda v=_variant: Sentiment(v))
+    register(_variant, lambda v=_variant, **kw: Sentiment(v, **kw))
 register("ner", NER)
 register("headline", Headline)
 for _fmt in TAGGING_FILES:
-    register(_fmt, lambda f=_fmt: XBRLTagging(f))
+    register(_fmt, lambda f=_fmt, **kw: XBRLTagging(f, **kw))
 for _name in EXTRACTION_FILES:
-    register(_name, lambda n=_name: XBRLExtraction(n))
+    register(_name, lambda n=_name, **kw: XBRLExtraction(n, **kw))
 
 
 def names() -> list[str]:
@@ -40,12 +41,17 @@ def names() -> list[str]:
     return list(_REGISTRY)
 
 
-def get(name: str) -> Task:
-    """A new task object by name; unknown names give a DataError listing the known ones."""
+def get(name: str, **options: Any) -> Task:
+    """A new task object by name; unknown names give a DataError listing the known ones.
+
+    `options` go to the task's constructor, e.g. `get("headline", data="headline.jsonl")`."""
     if name not in _REGISTRY:
         raise DataError(f"unknown task {name!r}: choose from {', '.join(names())} "
                         f"(groups: {', '.join(GROUPS)})")
-    return _REGISTRY[name]()
+    try:
+        return _REGISTRY[name](**options)
+    except TypeError as exc:
+        raise DataError(f"task {name!r}: bad options {sorted(options)} ({exc})") from exc
 
 
 def get_many(spec: str | list[str]) -> list[Task]:

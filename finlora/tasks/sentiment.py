@@ -18,7 +18,7 @@ SEVEN = ("strong negative", "moderately negative", "mildly negative", "neutral",
 class Variant:
     file: str
     labels: tuple[str, ...]
-    source: str  # "news" or "tweet", as FinLoRA's prompt says
+    source: str  # "news" or "tweet", as FinLoRA's prompt says (FiQA mixes both)
 
 
 VARIANTS = {
@@ -60,8 +60,10 @@ class Sentiment(LabelTask):
         self.labels = self.variant.labels
         self.fix_tfns_labels = fix_tfns_labels
 
-    def prompt_for(self, text: str) -> str:
-        return sentiment_prompt(text, self.labels, self.variant.source)
+    def prompt_for(self, text: str, source: str | None = None) -> str:
+        """FinLoRA's prompt for `text`; `source` is "news" or "tweet" (FiQA has both: its
+        headlines say news, its microblog posts tweet)."""
+        return sentiment_prompt(text, self.labels, source or self.variant.source)
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
         rows = examples_from_rows(read_jsonl(bundled(self.variant.file)), self.variant.file)
@@ -88,4 +90,6 @@ class Sentiment(LabelTask):
 
 
 def _key(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    """ASCII letters and digits only: the Phrasebank CSV has mojibake where FinLoRA's file has
+    accented letters ("Sepp+\ufffdl+\ufffd" vs "Seppälä"), and both reduce to "seppl"."""
+    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())

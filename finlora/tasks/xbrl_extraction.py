@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split, Task
-from finlora.tasks.data import bundled, examples_from_rows, read_jsonl
+from finlora.tasks.data import bundled, examples_from_rows, load_user_data, read_jsonl, split_of
 from finlora.tasks.parsing import evaluate_formula, match_tag, numbers_equal, parse_number
 
 FILES = {"xbrl_tags": ("xbrl_xbrl_tags_test.jsonl.gz", "tag"),
@@ -72,6 +73,21 @@ PREAMBLE = ('"You are a knowledgeable XBRL assistant that can answer questions b
             "code, explanation or create new question.\n            \nXBRL file:\n ```xml\n")
 
 
+# FinLoRA's example question and answer per kind (tag, value and calculation verbatim from its
+# test files; FinLoRA's files have no tag-formula kind, so that one follows its templates).
+EXAMPLES = {
+    "tag": ("What is the US GAAP XBRL tag for Cash and Cash Equivalents as reported by Example "
+            "Company Inc for the Fiscal Year ending in FY 2022", "us-gaap:AnExampleTagName"),
+    "value": ("What is the value of Exapmle company's income for the Fiscal year ending in FY "
+              "2020?", "2540000000"),
+    "formula": ("What is the formula for the Operating Profit Margin of Example Corp, formatted "
+                "with the relevant US GAAP XBRL tags, for the Fiscal Year ending in FY 2022?",
+                "(us-gaap:OperatingIncomeLoss / us-gaap:Revenues) * 100"),
+    "calculation": ("Can you provide the formula for Operating Profit Margin from Example Corp "
+                    "for the Fiscal Year ending in FY 2022?", "(50000000 / 3590000000) * 100"),
+}
+
+
 class XBRLExtraction(Task):
     """Questions over a filing's facts. The kind of each example is in `meta["kind"]`:
     `tag` (answer: a concept QName), `value` (a number), `formula` (an expression over
@@ -80,28 +96,41 @@ class XBRLExtraction(Task):
     kind: ClassVar = "extraction"
     max_new_tokens: ClassVar[int] = 40
 
-    def __init__(self, variant: str = "xbrl_tags") -> None:
+    def __init__(self, variant: str = "xbrl_tags", data: str | Path | None = None) -> None:
+        """`data`: a JSONL file written by `finlora dataset` (or any FinLoRA-format file) to use
+        instead of the bundled test file; it is split 70/10/20 by a hash of the prompt."""
         if variant not in FILES:
             raise DataError(f"unknown XBRL extraction set {variant!r}: {sorted(FILES)}")
         self.name = variant
         self.default_kind = FILES[variant][1]
+        self.data = data
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
+        if self.data is not None:
+            examples = [ex for ex in load_user_data(self.data, split)
+                        if split_of(ex.prompt) == split or not _is_jsonl(self.data)]
+            if not examples:
+                raise DataError(f"{self.data}: no examples in split {split!r}")
+            return examples[:limit] if limit is not None else examples
         file = FILES[self.name][0]
         rows = examples_from_rows(read_jsonl(bundled(file)), file)
         rows = [Example(ex.prompt, ex.target, {**ex.meta, "kind": self.default_kind})
                 for ex in rows]
         # FinLoRA's XBRL test sets cover a handful of filings each: they stay whole as test
         # sets (finlora trains XBRL extraction on questions built from filings instead).
-        examples = rows if split == "test" else []
-        return examples[:limit] if limit is not None else examples
+        if split != "test":
+            raise DataError(f"{self.name}: FinLoRA's XBRL extraction files are test sets only; "
+                            "build training data from filings with `finlora dataset FILINGS "
+                            "-o train.jsonl` (XBRLExtraction.from_filing)")
+        return rows[:limit] if limit is not None else rows
 
     def _kind(self, example: Example | None) -> str:
         return (example.meta.get("kind") if example else None) or self.default_kind
 
     def candidates(self, example: Example) -> Sequence[str] | None:
         if self._kind(example) == "tag":
-            return example.meta.get("candidates") or sorted(set(_QNAME.findall(example.prompt)))
+            facts_part = example.prompt.split("\nExample question:", 1)[0]
+            return example.meta.get("candidates") or sorted(set(_QNAME.findall(facts_part)))
         return None
 
     def parse_answer(self, text: str, example: Example | None = None) -> str | None:
@@ -111,7 +140,10 @@ class XBRLExtraction(Task):
             found = _QNAME.search(text)
             token = found.group(0) if found else text.split()[0] if text else ""
             allowed = self.candidates(example) if example is not None else None
-            return match_tag(token, allowed) if allowed else (token or None)
+            matched = match_tag(token, allowed) if allowed else None
+            # a well-formed QName outside the context is an answer (wrong), not a parse failure
+            return matched or (found.group(0) if found else None) or (
+                None if allowed else token or None)
         if kind == "value":
             number = parse_number(text)
             return str(number) if number is not None else None
@@ -171,15 +203,15 @@ class XBRLExtraction(Task):
         examples: list[Example] = []
         for label, fact in found.items():
             context = _context(filing, fact, [fact], max_context_facts)
-            period = _period_text(fact)
+            period = _period_text(filing, fact)
             meta = _meta(filing, "tag", [fact], context)
             if "tag" in kinds:
                 question = (f"What is the US GAAP XBRL tag for {label} as reported by {company} "
                             f"for the {period}?")
-                examples.append(Example(_prompt(context, question), fact.concept, meta))
+                examples.append(Example(_prompt(context, "tag", question), fact.concept, meta))
             if "value" in kinds:
                 question = f"What is the value of {company}'s {label} for the {period}?"
-                examples.append(Example(_prompt(context, question), str(fact.numeric),
+                examples.append(Example(_prompt(context, "value", question), str(fact.numeric),
                                         {**meta, "kind": "value", "unit": fact.unit}))
         for name, ratio in RATIOS.items():
             parts = [found.get(label) for label in (*ratio.numerator, ratio.denominator)]
@@ -195,21 +227,25 @@ class XBRLExtraction(Task):
             calculation = f"{wrap(values + ' / ' + str(denominator.numeric))}{scale}"
             result = evaluate_formula(calculation)
             context = _context(filing, facts[0], facts, max_context_facts)
-            period = _period_text(denominator)
+            period = _period_text(filing, denominator)
             meta = _meta(filing, "formula", facts, context)
             meta["values"] = {f.concept: str(f.numeric) for f in facts}
             meta["result"] = str(result)
             unit = " (in %)" if ratio.percent else ""
             if "formula" in kinds:
-                question = (f"What is the formula for the {name}{unit} of {company} for the "
-                            f"{period}, written with US GAAP XBRL tags?")
-                examples.append(Example(_prompt(context, question), formula, meta))
+                question = (f"What is the formula for the {name}{unit} of {company}, formatted "
+                            f"with the relevant US GAAP XBRL tags, for the {period}?")
+                examples.append(Example(_prompt(context, "formula", question), formula, meta))
             if "calculation" in kinds:
-                question = (f"Calculate the {name}{unit} of {company} for the {period}, as a "
-                            "formula with the reported values.")
-                examples.append(Example(_prompt(context, question), calculation,
+                question = (f"How much was {company}'s {name}{unit} for the {period}?  Answer "
+                            "with a formula substituted with values.")
+                examples.append(Example(_prompt(context, "calculation", question), calculation,
                                         {**meta, "kind": "calculation"}))
         return examples
+
+
+def _is_jsonl(source: str | Path) -> bool:
+    return str(source).endswith((".jsonl", ".jsonl.gz"))
 
 
 def _qualify(expression: str, concepts: Sequence[str]) -> str | None:
@@ -256,11 +292,20 @@ def _key_facts(filing: Any) -> dict[str, Any]:
     return found
 
 
-def _period_text(fact: Any) -> str:
-    if fact.instant is not None:
-        return f"period ending {fact.instant.isoformat()} (as of that date)"
-    months = round((fact.period_end - fact.period_start).days / 30.44)
-    return f"{months}-month period ending {fact.period_end.isoformat()}"
+def _period_text(filing: Any, fact: Any) -> str:
+    """FinLoRA's period phrase ("Fiscal Year ending in FY 2023"), with the exact end date."""
+    end = (fact.instant or fact.period_end).isoformat()
+    months = 0 if fact.instant else round((fact.period_end - fact.period_start).days / 30.44)
+    year, focus = filing.fiscal_year_focus, filing.fiscal_period_focus
+    annual = months == 12 or (months == 0 and focus == "FY")
+    quarterly = months == 3 or (months == 0 and focus in ("Q1", "Q2", "Q3", "Q4"))
+    if year and annual:
+        return f"Fiscal Year ending in FY {year} ({end})"
+    if year and quarterly and focus != "FY":
+        return f"Fiscal Quarter ending in {focus} {year} ({end})"
+    if months:
+        return f"{months}-month period ending {end}"
+    return f"period ending {end}"
 
 
 def _context(filing: Any, anchor: Any, required: Sequence[Any], limit: int) -> list[Any]:
@@ -276,10 +321,14 @@ def _context(filing: Any, anchor: Any, required: Sequence[Any], limit: int) -> l
     return sorted(chosen.values(), key=lambda f: f.concept)
 
 
-def _prompt(context: Sequence[Any], question: str) -> str:
-    lines = "".join(f"<{f.concept} contextRef=\"{f.context_id}\" unitRef=\"{f.unit}\">"
-                    f"{f.value}</{f.concept}>\n" for f in context)
-    return f"{PREAMBLE}{lines} ```\n            \nQuestion: {question}\n            \nAnswer:"
+def _prompt(context: Sequence[Any], kind: str, question: str) -> str:
+    """FinLoRA's XBRL extraction prompt layout: facts as `<concept >value</>` lines, its
+    example question and answer for the kind, then the question."""
+    lines = "".join(f"<{f.concept} >{f.value}</> \n" for f in context)
+    example_question, example_answer = EXAMPLES[kind]
+    return (f"{PREAMBLE} {lines}\n ```\n\n            \nExample question: {example_question}\n"
+            f"Example answer: {example_answer}\n            \nQuestion: {question} \n"
+            "            \nAnswer:")
 
 
 def _meta(filing: Any, kind: str, facts: Sequence[Any], context: Sequence[Any]

@@ -57,7 +57,12 @@ class XBRLTagging(Task):
         examples = [ex for ex in rows if split_of(ex.prompt) == split]
         return examples[:limit] if limit is not None else examples
 
-    def candidates(self, example: Example) -> Sequence[str]:
+    def candidates(self, example: Example) -> None:
+        """None: the answer is a list of tags (one per numeral), not one label to score."""
+        return None
+
+    def tag_set(self, example: Example) -> list[str]:
+        """The tags a prompt allows for each of its numerals."""
         return example.meta.get("tags") or tag_options(example.prompt, self.fmt)
 
     def numerals(self, example: Example) -> list[str]:
@@ -67,7 +72,7 @@ class XBRLTagging(Task):
     def parse_answer(self, text: str, example: Example | None = None) -> str | None:
         """Comma-separated tags, each matched exactly against the allowed tags (unknown ones
         become `<unparsed>`); None when nothing parses."""
-        allowed = self.candidates(example) if example is not None else []
+        allowed = self.tag_set(example) if example is not None else []
         tokens = [t for t in re.split(r"[,\n]+", text.strip()) if t.strip()]
         if example is not None:
             tokens = tokens[: max(1, len(self.numerals(example)) or len(tokens))]
