@@ -1,0 +1,112 @@
+"""The trainable model: a (quantized) base with LoRA adapters, and an answer-only loss.
+
+`AnswerLoss` runs the decoder, keeps only the hidden states at answer positions, and only
+then applies the LM head, in chunks, so full-vocabulary fp32 logits are never built for the
+prompt tokens (most of a financial training example).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from finlora.errors import ConfigError, ModelError
+from finlora.models import load_base_model
+from finlora.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from peft import PeftModel
+
+IGNORE = -100
+CE_CHUNK = 4096  # answer positions per LM-head chunk
+
+
+def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
+    if config.dtype == "bf16":
+        return torch.bfloat16
+    if config.dtype == "fp32":
+        return torch.float32
+    return torch.bfloat16 if device.type == "cuda" else torch.float32
+
+
+def check_target_modules(model: nn.Module, names: list[str]) -> None:
+    """ConfigError if some target module name matches no Linear layer of the model."""
+    leaves = {name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+              if isinstance(module, nn.Linear) or "Linear" in type(module).__name__}
+    missing = [n for n in names if n not in leaves]
+    if missing:
+        raise ConfigError(
+            f"target_modules: {missing} not found in the model; its linear layers are "
+            f"{sorted(leaves)}. Use a preset ('attention', 'all-linear') or these names.")
+
+
+def lora_config(config: TrainConfig) -> Any:
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=config.rank,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=config.target_module_names,
+        use_dora=config.variant == "dora",
+        use_rslora=config.variant == "rslora",
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def build_model(model_path: str, config: TrainConfig, device: torch.device) -> PeftModel:
+    """Load the base (quantized as configured), freeze it and attach fresh LoRA adapters."""
+    from peft import get_peft_model
+
+    dtype = compute_dtype(config, device)
+    base = load_base_model(model_path, quantization=config.quantization, dtype=dtype,
+                           device=device)
+    check_target_modules(base, config.target_module_names)
+    base.config.use_cache = False
+    for param in base.parameters():
+        param.requires_grad_(False)
+    if config.gradient_checkpointing:
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    torch.manual_seed(config.seed)  # adapter init is part of the reproducible state
+    # peft keeps the adapter weights in fp32 (autocast_adapter_dtype) over a bf16 base
+    model = get_peft_model(base, lora_config(config))
+    model.train()
+    return model
+
+
+class AnswerLoss(nn.Module):
+    """Summed cross-entropy over answer tokens, divided by `normalizer`.
+
+    Wrap this module (not the PEFT model) in DDP: its forward is the whole training graph.
+    """
+
+    def __init__(self, model: PeftModel) -> None:
+        super().__init__()
+        self.model = model
+        causal_lm = model.get_base_model()
+        self.decoder = causal_lm.get_decoder()
+        self.lm_head = causal_lm.get_output_embeddings()
+        if self.decoder is None or self.lm_head is None:
+            raise ModelError("the base model has no decoder / output embeddings to train")
+
+    def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor, labels: torch.Tensor,
+                normalizer: float) -> torch.Tensor:
+        hidden = self.decoder(input_ids=input_ids, position_ids=position_ids,
+                              use_cache=False).last_hidden_state
+        keep = labels != IGNORE
+        hidden = hidden[keep]
+        targets = labels[keep]
+        total = hidden.new_zeros((), dtype=torch.float32)
+        for start in range(0, targets.numel(), CE_CHUNK):
+            logits = self.lm_head(hidden[start:start + CE_CHUNK]).float()
+            total = total + nn.functional.cross_entropy(
+                logits, targets[start:start + CE_CHUNK], reduction="sum")
+        return total / normalizer
+
+
+def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The trainable parameters (LoRA / DoRA weights) by name."""
+    return {name: p.detach() for name, p in model.named_parameters() if p.requires_grad}
