@@ -51,6 +51,8 @@ class XBRLTagging(Task):
             raise DataError(f"unknown XBRL tagging format {fmt!r}: {sorted(FILES)}")
         self.name = fmt
         self.fmt = fmt
+        # longest gold answer in the SmolLM2 tokenizer: FiNER 105 tokens, FNXL 490 (30 tags)
+        self.max_new_tokens = 160 if fmt == "finer" else 640  # type: ignore[misc]
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
         rows = examples_from_rows(read_jsonl(bundled(FILES[self.fmt])), FILES[self.fmt])
@@ -109,6 +111,11 @@ class XBRLTagging(Task):
         from finlora.xbrl.tagged_text import tagged_numerals
 
         path = Path(getattr(inline_filing, "path", inline_filing))
+        if path.is_dir() or path.suffix.lower() not in (".htm", ".html", ".xhtml"):
+            # a folder or its XML instance: use the folder's one inline document, if any
+            folder = path if path.is_dir() else path.parent
+            inline = sorted(folder.glob("*.htm")) + sorted(folder.glob("*.xhtml"))
+            path = inline[0] if len(inline) == 1 else path
         items = [n for n in tagged_numerals(path) if n.concept.startswith("us-gaap:")]
         if not items:
             raise DataError(f"{path}: no tagged us-gaap numerals (is it an inline .htm?)")
