@@ -42,7 +42,7 @@ def controller() -> Any:
 
 def _stub_root(entry: Path, packages: tuple[str, ...]) -> Path:
     stat = entry.stat()
-    key = f"{entry.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{'|'.join(packages)}|v1"
+    key = f"{entry.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{'|'.join(packages)}|v2"
     return cache_dir("taxonomies", "stubs", hashlib.sha1(key.encode()).hexdigest()[:16])
 
 
@@ -78,8 +78,8 @@ def load_with_arelle(entry: Path, taxonomy_packages: tuple[str | os.PathLike[str
         return os.path.exists(web_cache.urlToCacheFilepath(url, cacheDir=builtin))
 
     plan = plan_stubs(entry, root, schema)
-    write_stubs(plan, stub_dir, lambda url: web_cache.urlToCacheFilepath(url, cacheDir=str(
-        stub_dir)), available)
+    stubbed = write_stubs(plan, stub_dir, lambda url: web_cache.urlToCacheFilepath(
+        url, cacheDir=str(stub_dir)), available)
     web_cache.cacheDir = str(stub_dir)
     model = cntlr.modelManager.load(str(entry))
     try:
@@ -97,7 +97,8 @@ def load_with_arelle(entry: Path, taxonomy_packages: tuple[str | os.PathLike[str
         if hasattr(cntlr.logHandler, "clearLogBuffer"):
             cntlr.logHandler.clearLogBuffer()
     return Filing(path=entry, facts=FactSet(facts), contexts=contexts, units=units,
-                  labels=labels, calculations=calculations, engine="arelle")
+                  labels=labels, calculations=calculations, engine="arelle",
+                  stub_schemas=stubbed)
 
 
 def _fact(fact: Any, entry: Path, labels: dict[str, str]) -> Any:

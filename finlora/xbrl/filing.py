@@ -31,6 +31,8 @@ class Filing:
     labels: dict[str, str] = field(default_factory=dict)
     calculations: list[Calculation] = field(default_factory=list)
     engine: str = "lxml"
+    # standard schema URLs the Arelle engine replaced with generated stubs (none for lxml)
+    stub_schemas: list[str] = field(default_factory=list)
 
     def _dei(self, name: str) -> Fact | None:
         return self.facts.query().concept(f"dei:{name}").without_dimensions().first()

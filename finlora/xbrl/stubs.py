@@ -3,13 +3,16 @@
 Without US-GAAP / DEI / SRT / ECD schemas Arelle drops every standard fact of a plain instance.
 From the filing itself we know every standard concept it uses (facts, dimension axes and
 members, linkbase locators), with its item type (from the unit) and period type (from the
-context). `write_stubs` writes one small schema per missing standard schema URL into a
+context), refined by the filing's `MetaLinks.json` when EDGAR ships one (real item types
+such as `perShareItemType`, and debit/credit balances). `write_stubs` writes one small schema per missing standard schema URL into a
 URL-mirrored folder, so Arelle, working offline, finds a declaration for every concept; the
 filing's own label linkbase then supplies the labels.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,13 +23,28 @@ from lxml import etree
 
 from finlora.errors import FilingError
 from finlora.xbrl.instance import LINK, XBRLDI, XBRLI, XLINK, parse_unit
-from finlora.xbrl.safe_xml import parse_xml, resolve_local
+from finlora.xbrl.safe_xml import parse_xml, read_bytes, resolve_local
 
 XS = "http://www.w3.org/2001/XMLSchema"
 IX = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
 STANDARD_HOSTS = ("xbrl.fasb.org", "xbrl.sec.gov", "taxonomies.xbrl.us", "xbrl.us")
 # Base specifications that Arelle ships in its own offline cache.
 SPEC_HOSTS = ("www.xbrl.org", "xbrl.org", "www.w3.org")
+# Item types a stub may take from MetaLinks.json: XBRL 2.1's own, and the DTR types schema that
+# Arelle ships in its offline cache. Any other type (dei's, us-gaap's own) keeps the unit's.
+_XBRLI_BASES = """decimal float double monetary shares pure integer nonPositiveInteger
+    negativeInteger long int short byte nonNegativeInteger unsignedLong unsignedInt unsignedShort
+    unsignedByte positiveInteger string boolean hexBinary base64Binary anyURI QName duration
+    dateTime time date gYearMonth gYear gMonthDay gDay gMonth normalizedString token language
+    Name NCName"""
+XBRLI_TYPES = frozenset(f"{base}ItemType" for base in _XBRLI_BASES.split())
+DTR_TYPES_NS = "http://www.xbrl.org/dtr/type/2022-03-31"
+DTR_TYPES_URL = "https://www.xbrl.org/dtr/type/2022-03-31/types.xsd"
+DTR_TYPES = frozenset(("textBlockItemType", "percentItemType", "perShareItemType",
+                       "areaItemType", "volumeItemType", "massItemType", "energyItemType",
+                       "powerItemType", "lengthItemType", "noDecimalsMonetaryItemType",
+                       "nonNegativeMonetaryItemType", "nonNegativeNoDecimalsMonetaryItemType",
+                       "flowItemType", "dateTimeItemType"))
 
 
 @dataclass
@@ -36,6 +54,7 @@ class ConceptUse:
     item_type: str = "xbrli:stringItemType"
     period_type: str = "duration"
     role: str = "item"  # item | dimension | hypercube | abstract
+    balance: str | None = None  # debit | credit (from MetaLinks.json)
     typed_domain: str | None = None  # QName of a typed dimension's domain element
 
 
@@ -147,11 +166,42 @@ def plan_stubs(entry: Path, entry_root: etree._Element, schema: Path | None) -> 
                             "dimension" if local.endswith("Axis") else "abstract")
                     plan.concepts[namespace][local] = ConceptUse(
                         item_type="xbrli:monetaryItemType", role=role)
+    _apply_metalinks(entry, plan)
     return plan
 
 
+def _apply_metalinks(entry: Path, plan: StubPlan) -> None:
+    """Take item types and balances from the filing's MetaLinks.json, when it has one.
+
+    A missing, unreadable or odd MetaLinks.json changes nothing: the unit-derived types stay.
+    """
+    path = entry.parent / "MetaLinks.json"
+    if not path.is_file():
+        return
+    try:
+        data = json.loads(read_bytes(path))
+        tags = [tag for document in data["instance"].values()
+                for tag in document.get("tag", {}).values()]
+    except (FilingError, ValueError, KeyError, TypeError, AttributeError):
+        return
+    for tag in tags:
+        if not isinstance(tag, dict):
+            continue
+        concept = plan.concepts.get(tag.get("nsuri", ""), {}).get(tag.get("localname", ""))
+        if concept is None or concept.role != "item":
+            continue
+        xbrl_type = tag.get("xbrltype", "")
+        if xbrl_type in XBRLI_TYPES:
+            concept.item_type = f"xbrli:{xbrl_type}"
+        elif xbrl_type in DTR_TYPES:
+            concept.item_type = f"dtr-types:{xbrl_type}"
+        if tag.get("crdr") in ("debit", "credit"):
+            concept.balance = tag["crdr"]
+
+
 def _prefix_for(url: str, namespace: str) -> str:
-    name = url.rsplit("/", 1)[-1].split("-")[0]
+    """The standard prefix that ids in the schema at `url` use: us-gaap-2024.xsd → us-gaap."""
+    name = re.sub(r"-\d{4}.*$", "", url.rsplit("/", 1)[-1]).removesuffix(".xsd")
     return name or namespace.rstrip("/").rsplit("/", 2)[-2]
 
 
@@ -163,13 +213,15 @@ def stub_schema(url: str, namespace: str, concepts: dict[str, ConceptUse],
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<xs:schema xmlns:xs="{XS}" xmlns:xbrli="{XBRLI}" xmlns:link="{LINK}" '
         f'xmlns:xlink="{XLINK}" xmlns:xbrldt="http://xbrl.org/2005/xbrldt" '
-        f'xmlns:stub={quoteattr(namespace)} targetNamespace={quoteattr(namespace)} '
+        f'xmlns:dtr-types="{DTR_TYPES_NS}" xmlns:stub={quoteattr(namespace)} targetNamespace={quoteattr(namespace)} '
         'elementFormDefault="qualified">',
         f'  <xs:import namespace="{XBRLI}" '
         'schemaLocation="http://www.xbrl.org/2003/xbrl-instance-2003-12-31.xsd"/>',
         '  <xs:import namespace="http://xbrl.org/2005/xbrldt" '
         'schemaLocation="http://www.xbrl.org/2005/xbrldt-2005.xsd"/>',
     ]
+    if any(c.item_type.startswith("dtr-types:") for c in concepts.values()):
+        lines.append(f'  <xs:import namespace="{DTR_TYPES_NS}" schemaLocation="{DTR_TYPES_URL}"/>')
     for local, c in sorted(concepts.items()):
         ident = quoteattr(f"{prefix}_{local}")
         if c.role == "typed-domain":
@@ -179,9 +231,9 @@ def stub_schema(url: str, namespace: str, concepts: dict[str, ConceptUse],
             c.role, "xbrli:item")
         abstract = ' abstract="true"' if c.role != "item" else ""
         item_type = "xbrli:stringItemType" if c.role != "item" else c.item_type
-        typed = ""
+        typed = f' xbrli:balance="{c.balance}"' if c.balance and c.role == "item" else ""
         if c.typed_domain is not None:
-            typed = f' xbrldt:typedDomainRef="{domain_names[c.typed_domain]}"'
+            typed += f' xbrldt:typedDomainRef="{domain_names[c.typed_domain]}"'
         lines.append(
             f'  <xs:element name="{local}" id={ident} type="{item_type}" '
             f'substitutionGroup="{group}" xbrli:periodType="{c.period_type}" '

@@ -119,7 +119,32 @@ def test_deduplication(lxml_filings) -> None:
     assert len({f.key() for f in unique}) == len(unique)
 
 
-def test_taxonomy_package_is_used(tmp_path) -> None:
+def test_metalinks_gives_real_types_to_stubs(tmp_path) -> None:
+    from finlora.xbrl.safe_xml import parse_xml
+    from finlora.xbrl.stubs import find_schema_ref, plan_stubs, write_stubs
+
+    gaap, gaap_2023 = "http://fasb.org/us-gaap/2024", "http://fasb.org/us-gaap/2023"
+    plans = {}
+    for name in ("apple-10q-2025-03-29", "tesla-10q-2024-06-30"):  # with / without MetaLinks
+        entry = next((FILINGS / name).glob("*_htm.xml"))
+        root = parse_xml(entry)
+        plans[name] = plan_stubs(entry, root, find_schema_ref(entry, root))
+    apple = plans["apple-10q-2025-03-29"].concepts[gaap]
+    assert apple["EarningsPerShareBasic"].item_type == "dtr-types:perShareItemType"
+    assert apple["Assets"].balance == "debit"
+    tesla = plans["tesla-10q-2024-06-30"].concepts[gaap_2023]
+    assert tesla["EarningsPerShareBasic"].item_type == "xbrli:decimalItemType"
+    assert tesla["Assets"].balance is None
+    written = write_stubs(plans["apple-10q-2025-03-29"], tmp_path,
+                          lambda url: str(tmp_path / url.partition("://")[2]), lambda url: False)
+    url = "https://xbrl.fasb.org/us-gaap/2024/elts/us-gaap-2024.xsd"
+    assert url in written
+    text = (tmp_path / url.partition("://")[2]).read_text()
+    assert 'id="us-gaap_Assets"' in text and 'xbrli:balance="debit"' in text
+    assert "dtr/type/2022-03-31/types.xsd" in text
+
+
+def test_taxonomy_package_is_used(tmp_path, arelle_filings) -> None:
     import shutil
     import zipfile
 
@@ -133,4 +158,10 @@ def test_taxonomy_package_is_used(tmp_path) -> None:
     shutil.copytree(FILINGS / "globalarena-10q-2024-09-30", folder)
     filing = load_filing(folder, engine="arelle", taxonomy_packages=[package])
     assert len(filing.facts) == 899
+    srt = "https://xbrl.fasb.org/srt/2024/elts/srt-2024.xsd"
+    assert srt in arelle_filings["globalarena-10q-2024-09-30"].stub_schemas  # stubbed without
+    assert srt not in filing.stub_schemas  # the real SRT schema came from the package
+    assert "https://xbrl.fasb.org/us-gaap/2024/elts/us-gaap-2024.xsd" in filing.stub_schemas
+    ranged = filing.facts.query().dimension("srt:RangeAxis", "srt:MaximumMember").all()
+    assert ranged and all(f.numeric is not None for f in ranged if f.is_numeric)
 
