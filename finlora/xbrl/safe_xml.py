@@ -1,6 +1,6 @@
 """Reading filing documents safely: bounded size, no network, no DTDs, no external entities.
 
-Every document finlora reads goes through `read_document`, so hostile input (entity bombs,
+Every document finlora reads goes through `parse_xml`, so hostile input (entity bombs,
 external entities, truncated or non-XML files, wrong encodings, huge files) becomes a
 `FilingError` that names the file, before any other code sees it.
 """

@@ -39,6 +39,9 @@ def _cases(tmp: Path) -> dict[str, tuple[bytes, str]]:
     nested = b"<?xml version='1.0'?>" + b"<a>" * 100_000 + b"</a>" * 100_000
     return {
         "entity-bomb": (BILLION_LAUGHS, "DTD"),
+        # the DTD after a 70 kB comment: past the quick header check, stopped by the parser
+        "padded-entity-bomb": (BILLION_LAUGHS.replace(b"?>", b"?><!--" + b"x" * 70_000 + b"-->",
+                                                      1), "DTD"),
         "external-entity": (XXE, "DTD"),
         "truncated": (real[: len(real) // 2], "malformed XML"),
         "not-xml": (b"%PDF-1.7\n\x00\x01binary", "not an XML document"),
@@ -82,6 +85,12 @@ def test_remote_and_escaping_references_are_not_followed(tmp_path: Path) -> None
         outcome = _guarded(path, engine)
         assert not outcome["ok"] and "outside the filing's folder" in outcome["error"], outcome
         assert outcome["network"] == [] and outcome["outside"] == [], outcome
+
+
+def test_arelle_inline_load_stays_offline_and_inside_the_filing() -> None:
+    outcome = _guarded(FILINGS / "apple-10q-2025-03-29" / "aapl-20250329.htm", "arelle")
+    assert outcome["ok"] and outcome["facts"] == 760, outcome
+    assert outcome["network"] == [] and outcome["outside"] == [], outcome
 
 
 def test_leading_whitespace_is_stripped(tmp_path: Path) -> None:
