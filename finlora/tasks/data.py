@@ -70,11 +70,18 @@ def examples_from_rows(rows: Iterator[dict[str, Any]], source: str,
                        prompt_field: str = "context", target_field: str = "target",
                        ) -> list[Example]:
     """FinLoRA-format rows (`context`, `target`, extras) → Examples; extras (and the entries of
-    a `meta` object, as `finlora dataset` writes) go to `meta`."""
+    a `meta` object, as `finlora dataset` writes) go to `meta`. Rows in the FinGPT layout
+    (`instruction`, `input`, `output`) become FinLoRA's prompt, as FinLoRA's conversion does:
+    `Instruction: {instruction}\nInput: {input}\nAnswer: `."""
     examples = []
     for number, row in enumerate(rows, 1):
+        if prompt_field not in row and {"instruction", "input", "output"} <= set(row):
+            row = {**row, prompt_field: f"Instruction: {row['instruction']}\nInput: "
+                   f"{row['input']}\nAnswer: ", target_field: row["output"]}
+            row = {k: v for k, v in row.items() if k not in ("instruction", "input", "output")}
         if prompt_field not in row or target_field not in row:
-            raise DataError(f"{source}: row {number} lacks '{prompt_field}' or '{target_field}'")
+            raise DataError(f"{source}: row {number} lacks '{prompt_field}' or '{target_field}' "
+                            "(or FinGPT's 'instruction', 'input', 'output')")
         meta = {k: v for k, v in row.items() if k not in (prompt_field, target_field, "meta")}
         if isinstance(row.get("meta"), dict):  # rows written by `finlora dataset`
             meta.update(row["meta"])

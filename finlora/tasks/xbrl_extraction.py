@@ -23,6 +23,12 @@ FILES = {"xbrl_tags": ("xbrl_xbrl_tags_test.jsonl.gz", "tag"),
          "xbrl_value": ("xbrl_value_test.jsonl.gz", "value"),
          "xbrl_formula": ("xbrl_formula_test.jsonl.gz", "calculation")}
 KINDS = ("tag", "value", "formula", "calculation")
+# period mentions in a value answer ("for FY 2022", "Q2 2024", "2024-06-30") are not the value
+_PERIODS = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b(?:FY|Q[1-4]|fiscal(?: year)?|year|in|ending|ended"
+                      r"|of|for)\s+(?:19|20)\d{2}\b(?!\s*(?:[,.]\d|thousand|million|billion))",
+                      re.IGNORECASE)
+_LEAD = re.compile(r"^(?:answer|formula|result)\s*:\s*", re.IGNORECASE)
+_ARITHMETIC = re.compile(r"[-(\d][\d\s.,+\-*/()×÷]*")
 _QNAME = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z0-9_]*")
 
 # The key financial concepts: question label → concepts to look for, in order of preference.
@@ -134,26 +140,35 @@ class XBRLExtraction(Task):
         return None
 
     def parse_answer(self, text: str, example: Example | None = None) -> str | None:
+        """tag: the first word that is one of the prompt's concepts (else the first QName);
+        value: the first number, period mentions skipped; formula: the first line with concepts
+        written as QNames; calculation: the longest arithmetic run, evaluated."""
         kind = self._kind(example)
-        text = text.strip()
+        text = _LEAD.sub("", text.strip())
+        first = text.splitlines()[0].strip() if text else ""
         if kind == "tag":
-            found = _QNAME.search(text)
-            token = found.group(0) if found else text.split()[0] if text else ""
+            qnames = _QNAME.findall(text)
             allowed = self.candidates(example) if example is not None else None
-            matched = match_tag(token, allowed) if allowed else None
+            if not allowed:
+                return qnames[0] if qnames else (first.split()[0] if first else None)
+            for token in qnames + re.findall(r"[\w:-]+", text):
+                matched = match_tag(token, allowed)
+                if matched:
+                    return matched
             # a well-formed QName outside the context is an answer (wrong), not a parse failure
-            return matched or (found.group(0) if found else None) or (
-                None if allowed else token or None)
+            return qnames[0] if qnames else None
         if kind == "value":
-            number = parse_number(text)
+            number = parse_number(_PERIODS.sub(" ", text))
             return str(number) if number is not None else None
-        if kind == "formula":
-            return _qualify(text.splitlines()[0].strip() if text else "",
-                            list((example.meta.get("values") or {}) if example else {}))
-        first = text.splitlines()[0] if text else ""
-        value = evaluate_formula(first)
-        if value is None:
-            value = parse_number(first)
+        if kind == "formula":  # "Current ratio = A / B" or "A / B = 1.2": the side with tags
+            concepts = list((example.meta.get("values") or {}) if example else {})
+            sides = [_qualify(side.strip(), concepts) for side in first.split("=")]
+            return next((side for side in sides if side), None)
+        runs = _ARITHMETIC.findall(first.replace("$", "").replace("%", ""))
+        longest = max(runs, key=lambda run: len(run.strip()), default="")  # first of equals
+        value = evaluate_formula(longest) if longest.strip() else None
+        if value is None and not re.search(r"\d\s*[-+*/×÷]\s*[\d(]", longest):
+            value = parse_number(first)  # a lone number, maybe with a scale word
         return str(value) if value is not None else None
 
     def is_correct(self, answer: str | None, example: Example) -> bool:

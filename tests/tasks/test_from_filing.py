@@ -73,6 +73,19 @@ def test_gold_answers_of_every_filing_score_100(tesla) -> None:
         assert task.score(parsed, examples)["accuracy"] == 1.0, folder.name
 
 
+def test_chatty_formula_answers_are_understood(tesla_examples) -> None:
+    task = XBRLExtraction()
+    formulas = [ex for ex in tesla_examples if ex.meta["kind"] == "formula"]
+    assert len(formulas) >= 5
+    for example in formulas:
+        local = example.target.replace("us-gaap:", "")
+        for answer in (f"Answer: {local}", f"The ratio = {example.target}",
+                       f"{example.target} = {example.meta['result']}"):
+            assert task.is_correct(task.parse_answer(answer, example), example), answer
+    swapped = " / ".join(reversed(formulas[0].target.split(" / ")))
+    assert not task.is_correct(task.parse_answer(swapped, formulas[0]), formulas[0])
+
+
 def test_tagging_examples_from_inline_filing() -> None:
     inline = load_filing(FILINGS / "apple-10q-2025-03-29" / "aapl-20250329.htm")
     examples = XBRLTagging.from_filing(inline)

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -107,6 +108,53 @@ def test_gold_answers_score_100_percent(name: str) -> None:
     examples = task.load("test", limit=40)
     parsed = [task.parse_answer(ex.target, ex) for ex in examples]
     assert task.score(parsed, examples)["accuracy"] == 1.0
+
+
+def decorated(task: tasks.Task, example: tasks.Example) -> str:
+    """The gold answer as a chatty model might write it."""
+    target = example.target
+    if task.kind == "classification":
+        return f"Answer: {target.upper()}.\nThe input sounds {target}."
+    if task.kind == "tagging":
+        return ", ".join(f"us-gaap:{tag}" for tag in target.split(",")) + "\nDone."
+    kind = example.meta["kind"]
+    if kind == "tag":
+        return f"The tag is {target.rpartition(':')[2]}."
+    if kind == "value":
+        return f"The value for FY 2022 is ${Decimal(target):,}."
+    return f"Answer: {target.replace('(', '( ')} = the result"
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_decorated_gold_answers_score_100_percent(name: str) -> None:
+    task = tasks.get(name)
+    examples = task.load("test", limit=40)
+    parsed = [task.parse_answer(decorated(task, ex), ex) for ex in examples]
+    result = task.score(parsed, examples)
+    assert result["accuracy"] == 1.0 and result["parse_failures"] == 0
+
+
+@pytest.mark.parametrize(("name", "output", "expected"), [
+    ("xbrl_tags", "us-gaap:AssetsCurrent", "us-gaap:AssetsCurrent"),   # not Assets
+    ("xbrl_tags", "Answer: assetscurrent", "us-gaap:AssetsCurrent"),
+    ("xbrl_tags", "us-gaap:AssetsCurren", "us-gaap:AssetsCurren"),     # unknown: wrong, parsed
+    ("xbrl_tags", "no idea", None),
+    ("xbrl_value", "For FY 2023 (2023-12-31) it was $1,234.5 million", "1234500000.0"),
+    ("xbrl_value", "(2,000)", "-2000"),
+    ("xbrl_value", "n/a", None),
+    ("xbrl_formula", "Answer: $1,500 / $1,000 * 100 = 150%", "150"),
+    ("xbrl_formula", "1500 / 0", None),
+    ("xbrl_formula", "os.system('x')", None),
+])
+def test_extraction_parsing(name: str, output: str, expected: str | None) -> None:
+    task = tasks.get(name)
+    example = tasks.Example("<us-gaap:Assets >1</> \n<us-gaap:AssetsCurrent >2</> \n", "x",
+                            {"kind": task.default_kind})  # type: ignore[attr-defined]
+    parsed = task.parse_answer(output, example)
+    if expected is None or name != "xbrl_formula":
+        assert parsed == expected
+    else:
+        assert Decimal(parsed) == Decimal(expected)
 
 
 @pytest.mark.parametrize("name", DATA_TASKS)
