@@ -90,8 +90,22 @@ def examples_from_rows(rows: Iterator[dict[str, Any]], source: str,
     return examples
 
 
+def load_split(source: str | Path, split: Split) -> list[Example]:
+    """One split of user data: the named split of a Hugging Face `DatasetDict`, or else (a JSONL
+    file, a single `Dataset`) the examples whose prompt hashes into `split` (70/10/20)."""
+    examples, named = _load_user_data(source, split)
+    return examples if named else [ex for ex in examples if split_of(ex.prompt) == split]
+
+
 def load_user_data(source: str | Path, split: str = "test", prompt_field: str = "context",
                    target_field: str = "target") -> list[Example]:
+    """All examples of a FinLoRA-format JSONL file or a Hugging Face dataset (for a
+    `DatasetDict`: those of `split`). See `load_split` for a deterministic split."""
+    return _load_user_data(source, split, prompt_field, target_field)[0]
+
+
+def _load_user_data(source: str | Path, split: str = "test", prompt_field: str = "context",
+                    target_field: str = "target") -> tuple[list[Example], bool]:
     """Examples from a FinLoRA-format JSONL file or a Hugging Face dataset (local or cached).
 
     `source` is a `.jsonl` / `.jsonl.gz` path, a folder saved with `datasets.save_to_disk`, or
@@ -99,7 +113,10 @@ def load_user_data(source: str | Path, split: str = "test", prompt_field: str = 
     """
     path = Path(source)
     if path.suffix in (".jsonl", ".gz") or path.name.endswith(".jsonl.gz"):
-        return examples_from_rows(read_jsonl(path), str(path), prompt_field, target_field)
+        return examples_from_rows(read_jsonl(path), str(path), prompt_field, target_field), False
+    if not path.exists() and (path.suffix or str(source).startswith((".", "/", "~"))):
+        # a local path that is not there (a bare "owner/name" is tried as a cached HF dataset)
+        raise DataError(f"{source}: no such data file or folder")
     import datasets
 
     try:
@@ -109,8 +126,9 @@ def load_user_data(source: str | Path, split: str = "test", prompt_field: str = 
             loaded = datasets.load_dataset(str(source))
     except Exception as exc:  # datasets raises many types; name the source
         raise DataError(f"{source}: cannot load as a Hugging Face dataset ({exc})") from exc
-    if isinstance(loaded, datasets.DatasetDict):
+    named = isinstance(loaded, datasets.DatasetDict)
+    if named:
         if split not in loaded:
             raise DataError(f"{source}: no split {split!r} (has {sorted(loaded)})")
         loaded = loaded[split]
-    return examples_from_rows(iter(loaded), str(source), prompt_field, target_field)
+    return examples_from_rows(iter(loaded), str(source), prompt_field, target_field), named

@@ -7,7 +7,7 @@ from pathlib import Path
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split
 from finlora.tasks.classification import LabelTask
-from finlora.tasks.data import load_user_data, split_of
+from finlora.tasks.data import load_split
 
 
 class Headline(LabelTask):
@@ -29,7 +29,5 @@ class Headline(LabelTask):
         if self.data is None:
             raise DataError("headline: no data bundled (FinLoRA's headline files were not "
                             "available); use Headline(data='headline.jsonl') or a HF dataset")
-        examples = load_user_data(self.data, split)
-        if str(self.data).endswith((".jsonl", ".jsonl.gz")):  # one file: split it by hash
-            examples = [ex for ex in examples if split_of(ex.prompt) == split]
+        examples = load_split(self.data, split)
         return examples[:limit] if limit is not None else examples

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split, Task
-from finlora.tasks.data import bundled, examples_from_rows, load_user_data, read_jsonl, split_of
+from finlora.tasks.data import bundled, examples_from_rows, load_split, read_jsonl
 from finlora.tasks.parsing import evaluate_formula, match_tag, numbers_equal, parse_number
 
 FILES = {"xbrl_tags": ("xbrl_xbrl_tags_test.jsonl.gz", "tag"),
@@ -113,8 +113,7 @@ class XBRLExtraction(Task):
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
         if self.data is not None:
-            examples = [ex for ex in load_user_data(self.data, split)
-                        if split_of(ex.prompt) == split or not _is_jsonl(self.data)]
+            examples = load_split(self.data, split)
             if not examples:
                 raise DataError(f"{self.data}: no examples in split {split!r}")
             return examples[:limit] if limit is not None else examples
@@ -257,10 +256,6 @@ class XBRLExtraction(Task):
                 examples.append(Example(_prompt(context, "calculation", question), calculation,
                                         {**meta, "kind": "calculation"}))
         return examples
-
-
-def _is_jsonl(source: str | Path) -> bool:
-    return str(source).endswith((".jsonl", ".jsonl.gz"))
 
 
 def _qualify(expression: str, concepts: Sequence[str]) -> str | None:

@@ -346,6 +346,23 @@ def test_headline_loads_user_jsonl(tmp_path: Path) -> None:
     assert task.parse_answer("yes, it does") == "Yes"
 
 
+def test_headline_loads_a_saved_hugging_face_dataset_in_fingpt_layout(tmp_path: Path) -> None:
+    import datasets
+
+    question = "Does the news headline talk about price going up?"
+    rows = {"instruction": [f"{question} Please choose an answer from {{Yes/No}}."] * 4,
+            "input": [f"Gold futures edge up {i}" for i in range(4)],
+            "output": ["Yes", "No", "Yes", "Yes"]}
+    datasets.DatasetDict({"train": datasets.Dataset.from_dict(rows),
+                          "test": datasets.Dataset.from_dict(rows)}).save_to_disk(tmp_path / "hl")
+    task = tasks.get("headline", data=tmp_path / "hl")
+    examples = task.load("test")
+    assert examples[0].prompt == tasks.Headline.prompt_for("Gold futures edge up 0", question)
+    assert [ex.target for ex in examples] == rows["output"]
+    with pytest.raises(DataError, match="no split 'dev'"):
+        task.load("dev")
+
+
 def test_tasks_layer_imports_no_torch() -> None:
     code = "import sys, finlora.tasks, finlora.xbrl; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
