@@ -46,28 +46,58 @@ def _stub_root(entry: Path, packages: tuple[str, ...]) -> Path:
     return cache_dir("taxonomies", "stubs", hashlib.sha1(key.encode()).hexdigest()[:16])
 
 
-def _use_packages(cntlr: Any, packages: tuple[str, ...]) -> None:
+def _use_packages(cntlr: Any, packages: tuple[str, ...]) -> list[str]:
+    """Activate the packages for one load; return their names for `_drop_packages`."""
     from arelle import PackageManager
 
-    for package in packages:
-        path = Path(package)
-        if not path.is_file():
-            raise FilingError(path, "taxonomy package not found")
-        if PackageManager.addPackage(cntlr, str(path.resolve())) is None:
-            raise FilingError(path, "not a valid taxonomy package (zip with META-INF/)")
+    names: list[str] = []
+    try:
+        for package in packages:
+            path = Path(package)
+            if not path.is_file():
+                raise FilingError(path, "taxonomy package not found")
+            info = PackageManager.addPackage(cntlr, str(path.resolve()))
+            if info is None:
+                raise FilingError(path, "not a valid taxonomy package (zip with META-INF/)")
+            names.append(info["name"])
+    except FilingError:
+        _drop_packages(cntlr, names)
+        raise
     PackageManager.rebuildRemappings(cntlr)
+    return names
+
+
+def _drop_packages(cntlr: Any, names: list[str]) -> None:
+    """Deactivate packages after a load, so one load's packages never leak into the next."""
+    from arelle import PackageManager
+
+    for name in names:
+        PackageManager.removePackageModule(cntlr, name)
+    if names:
+        PackageManager.rebuildRemappings(cntlr)
 
 
 def load_with_arelle(entry: Path, taxonomy_packages: tuple[str | os.PathLike[str], ...] = (),
                      ) -> Filing:
-    """Load `entry` (instance or inline document) with Arelle, offline, with stub schemas."""
-    from arelle import PackageManager
+    """Load `entry` (instance or inline document) with Arelle, offline, with stub schemas.
 
+    Taxonomy packages are active for this load only.
+    """
     root = parse_xml(entry)  # safety checks before Arelle sees the file
     schema = find_schema_ref(entry, root)
     packages = tuple(str(p) for p in taxonomy_packages)
     cntlr = controller()
-    _use_packages(cntlr, packages)
+    names = _use_packages(cntlr, packages)
+    try:
+        return _load(cntlr, entry, root, schema, packages)
+    finally:
+        _drop_packages(cntlr, names)
+
+
+def _load(cntlr: Any, entry: Path, root: Any, schema: Path | None, packages: tuple[str, ...],
+          ) -> Filing:
+    from arelle import PackageManager
+
     stub_dir = _stub_root(entry, packages)
     web_cache = cntlr.webCache
     builtin = web_cache.builtInCacheDir

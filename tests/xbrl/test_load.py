@@ -161,6 +161,8 @@ def test_taxonomy_package_is_used(tmp_path, arelle_filings) -> None:
     srt = "https://xbrl.fasb.org/srt/2024/elts/srt-2024.xsd"
     assert srt in arelle_filings["globalarena-10q-2024-09-30"].stub_schemas  # stubbed without
     assert srt not in filing.stub_schemas  # the real SRT schema came from the package
+    again = load_filing(folder, engine="arelle")  # the package is not left active
+    assert srt in again.stub_schemas and len(again.facts) == 899
     assert "https://xbrl.fasb.org/us-gaap/2024/elts/us-gaap-2024.xsd" in filing.stub_schemas
     ranged = filing.facts.query().dimension("srt:RangeAxis", "srt:MaximumMember").all()
     assert ranged and all(f.numeric is not None for f in ranged if f.is_numeric)
