@@ -22,7 +22,7 @@ def command(filings: tuple[Path, ...], output: Path, kinds: tuple[str, ...]) -> 
     \b
     Examples:
       finlora dataset examples/filings/tesla-10q-2024-06-30 -o tesla.jsonl
-      finlora dataset examples/filings/* -o xbrl.jsonl --kind tag --kind value
+      finlora dataset examples/filings/*/ -o xbrl.jsonl --kind tag --kind value
       finlora dataset examples/filings/apple-10q-2025-03-29/aapl-20250329.htm --kind tagging \\
           -o finer_apple.jsonl
     """
