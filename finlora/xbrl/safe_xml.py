@@ -49,7 +49,11 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     if size > max_bytes:
         raise FilingError(path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit "
                           "(set FINLORA_MAX_FILING_BYTES to raise it)")
-    data = path.read_bytes()
+    with path.open("rb") as handle:  # bounded even if the file grew since stat()
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FilingError(path, f"file is over the {max_bytes:,}-byte limit "
+                          "(set FINLORA_MAX_FILING_BYTES to raise it)")
     stripped = data.lstrip()
     if stripped.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark before the whitespace
         stripped = stripped[3:].lstrip()

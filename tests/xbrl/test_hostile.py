@@ -103,6 +103,18 @@ def test_leading_whitespace_is_stripped(tmp_path: Path) -> None:
     assert outcome["ok"] and outcome["facts"] == 1149
 
 
+def test_huge_file_over_the_default_limit_is_refused_unread(tmp_path: Path) -> None:
+    folder = tmp_path / "filing"
+    folder.mkdir()
+    path = folder / "huge.xml"
+    with path.open("wb") as handle:  # sparse: 2 GiB on paper, nothing on disk
+        handle.write(b"<?xml version='1.0'?><xbrl>")
+        handle.truncate(2 * 1024**3)
+    outcome = _guarded(path)
+    assert not outcome["ok"] and "over the 104,857,600-byte limit" in outcome["error"], outcome
+    assert outcome["seconds"] < 1.0 and outcome["network"] == [] and outcome["outside"] == []
+
+
 def test_huge_file_is_refused(tmp_path: Path) -> None:
     from finlora.errors import FilingError
     from finlora.xbrl import load_filing
