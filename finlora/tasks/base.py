@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from finlora.errors import ModelError
+
 Split = Literal["train", "dev", "test"]
 TaskKind = Literal["classification", "tagging", "extraction"]
 
@@ -51,6 +53,9 @@ class Task(ABC):
             return example.prompt
         if tokenizer is None:
             raise ValueError("chat=True needs the tokenizer whose chat template to apply")
+        if not getattr(tokenizer, "chat_template", None):
+            raise ModelError(f"{getattr(tokenizer, 'name_or_path', 'the tokenizer')} has no chat "
+                             "template: use chat=False (the raw FinLoRA prompt)")
         messages = [{"role": "user", "content": example.prompt}]
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 

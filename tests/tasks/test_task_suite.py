@@ -363,6 +363,23 @@ def test_headline_loads_a_saved_hugging_face_dataset_in_fingpt_layout(tmp_path: 
         task.load("dev")
 
 
+def test_chat_rendering_uses_the_model_s_template() -> None:
+    from transformers import AutoTokenizer
+
+    from finlora.errors import ModelError
+    from finlora.models import resolve_model
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_model(None)))
+    fpb = tasks.get("fpb")
+    example = fpb.load("test", limit=1)[0]
+    chat = fpb.render(example, tokenizer, chat=True)
+    assert example.prompt in chat and chat != example.prompt
+    assert chat.rstrip().endswith("assistant")  # generation prompt added (SmolLM2 template)
+    tokenizer.chat_template = None
+    with pytest.raises(ModelError, match="no chat template"):
+        fpb.render(example, tokenizer, chat=True)
+
+
 def test_tasks_layer_imports_no_torch() -> None:
     code = "import sys, finlora.tasks, finlora.xbrl; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
