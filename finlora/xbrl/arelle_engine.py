@@ -1,13 +1,15 @@
 """The Arelle engine: full XBRL processing (inline documents, taxonomy packages), offline.
 
 Arelle keeps process-wide state, so one controller serves the process and each load is closed
-after its facts are copied out. Parallelise with processes, not threads.
+after its facts are copied out; loads from several threads take turns (a lock).
+Parallelise with processes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from finlora.xbrl.safe_xml import parse_xml
 from finlora.xbrl.stubs import find_schema_ref, plan_stubs, write_stubs
 
 _controller: Any = None
+_lock = threading.Lock()  # Arelle's controller, web cache and packages are shared state
 
 
 def controller() -> Any:
@@ -86,12 +89,13 @@ def load_with_arelle(entry: Path, taxonomy_packages: tuple[str | os.PathLike[str
     root = parse_xml(entry)  # safety checks before Arelle sees the file
     schema = find_schema_ref(entry, root)
     packages = tuple(str(p) for p in taxonomy_packages)
-    cntlr = controller()
-    names = _use_packages(cntlr, packages)
-    try:
-        return _load(cntlr, entry, root, schema, packages)
-    finally:
-        _drop_packages(cntlr, names)
+    with _lock:
+        cntlr = controller()
+        names = _use_packages(cntlr, packages)
+        try:
+            return _load(cntlr, entry, root, schema, packages)
+        finally:
+            _drop_packages(cntlr, names)
 
 
 def _load(cntlr: Any, entry: Path, root: Any, schema: Path | None, packages: tuple[str, ...],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -110,6 +111,16 @@ def test_query_exports(tmp_path, lxml_filings) -> None:
 
     assert len(pd.read_parquet(tmp_path / "f.parquet")) == 29
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "f.jsonl", "f.parquet"]
+
+
+def test_exports_without_pandas_say_what_to_install(tmp_path, monkeypatch, lxml_filings) -> None:
+    from finlora.errors import FinloraError
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    query = lxml_filings["tesla-10q-2024-06-30"].facts.query().prefix("dei")
+    with pytest.raises(FinloraError, match=r"pip install 'finlora\[data\]'"):
+        query.to_parquet(tmp_path / "f.parquet")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_deduplication(lxml_filings) -> None:
