@@ -178,3 +178,16 @@ def test_taxonomy_package_is_used(tmp_path, arelle_filings) -> None:
     ranged = filing.facts.query().dimension("srt:RangeAxis", "srt:MaximumMember").all()
     assert ranged and all(f.numeric is not None for f in ranged if f.is_numeric)
 
+
+
+def test_import_is_light_and_lxml_loads_never_import_arelle() -> None:
+    import subprocess
+
+    code = ("import sys, time; t = time.perf_counter(); import finlora.xbrl as x; "
+            "took = time.perf_counter() - t; "
+            f"x.load_filing({str(FILINGS / 'tesla-10q-2024-06-30')!r}); "
+            "heavy = [m for m in ('arelle', 'torch', 'pandas') if m in sys.modules]; "
+            "print(took, heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split(maxsplit=1)
+    assert float(out[0]) < 2.0 and out[1].strip() == "[]"
