@@ -33,15 +33,18 @@ def command(task_names: str, suite: str | None, model: str | None, adapter: str 
 
     names = expand_task_names([suite] if suite else task_names.split(","))
     runs: dict[str, list] = {"base": [], "finetuned": []}
-    variants = [("finetuned", adapter)] if adapter else []
+    variants = [("finetuned", "finetuned")] if adapter else []
     if not (adapter and no_base):
-        variants.insert(0, ("base", None))
-    for variant, adapter_path in variants:
-        predictor = Predictor(base_model=model, adapters=adapter_path, batch_size=batch_size)
+        variants.insert(0, ("base", "base" if adapter else None))
+    # one base model in memory; the adapter is switched on and off, never reloaded
+    predictor = Predictor(base_model=model, adapters={"finetuned": adapter} if adapter else None,
+                          batch_size=batch_size)
+    for variant, use_adapter in variants:
         for name in names:
             try:
-                result = evaluate(name, model, adapter_path, split, limit=limit,
-                                  predictor=predictor)
+                result = evaluate(name, model, adapter if variant == "finetuned" else None,
+                                  split, limit=limit, predictor=predictor,
+                                  use_adapter=use_adapter)
             except DataError as exc:  # e.g. a task whose data is not bundled
                 click.echo(f"{variant:9} {name:12} skipped: {exc}", err=True)
                 continue
@@ -50,7 +53,6 @@ def command(task_names: str, suite: str | None, model: str | None, adapter: str 
                        f"accuracy={result.metrics.get('accuracy', float('nan')):.4f} "
                        f"parse_failures={result.parse_failure_rate:.1%} "
                        f"({result.examples_per_second:.1f} ex/s)")
-        del predictor
     out = write_results(output, runs["base"], runs["finetuned"])
     click.echo(markdown_table(runs["base"], runs["finetuned"]))
     click.echo(f"results written to {out}/")

@@ -54,10 +54,12 @@ def expand_task_names(names: Sequence[str]) -> list[str]:
 
 def evaluate(task: str | Task, model: str | None = None, adapter: str | None = None,
              split: str = "test", *, limit: int | None = None, predictor: Any = None,
-             batch_size: int = 16, chat: bool | None = None) -> TaskResult:
+             batch_size: int = 16, chat: bool | None = None,
+             use_adapter: str | None = None) -> TaskResult:
     """Score `model` (default: the embedded one) plus optional `adapter` on `task`'s split.
 
-    Pass an existing `predictor` to reuse a loaded model across tasks.
+    Pass an existing `predictor` to reuse a loaded model across tasks, and `use_adapter` to pick
+    one of its adapters ("base" runs the plain base model).
     """
     from finlora.infer import Predictor
 
@@ -67,7 +69,9 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
         raise DataError(f"task {task_obj.name!r} has no examples in split {split!r}")
     if predictor is None:
         predictor = Predictor(base_model=model, adapters=adapter, batch_size=batch_size)
-    kwargs = {} if chat is None else {"chat": chat}
+    kwargs: dict[str, Any] = {} if chat is None else {"chat": chat}
+    if use_adapter is not None:
+        kwargs["adapter"] = use_adapter
     start = time.perf_counter()
     outputs = predictor.predict(task_obj, examples, **kwargs)
     seconds = time.perf_counter() - start
