@@ -34,7 +34,7 @@ from finlora.train import distributed
 from finlora.train.config import TrainConfig
 from finlora.train.data import Plan, collate, data_hash, make_plan, tokenize_examples
 from finlora.train.export import merge_adapter, save_adapter, write_atomic
-from finlora.train.model import AnswerLoss, build_model
+from finlora.train.model import AnswerLoss, build_model, check_target_modules
 
 
 @dataclass
@@ -104,6 +104,7 @@ def _run(task_list: list[Task], base_model: str | None, model_path: str, config:
     fingerprint = hashlib.sha256(json.dumps(
         [config.model_dump(mode="json"), digest, model_path]).encode()).hexdigest()
 
+    check_target_modules(model_path, config.target_module_names)
     model = build_model(model_path, config, world.device)
     loss_fn = AnswerLoss(model)
     trainable = [p for p in model.parameters() if p.requires_grad]

@@ -31,8 +31,20 @@ def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
     return torch.bfloat16 if device.type == "cuda" else torch.float32
 
 
-def check_target_modules(model: nn.Module, names: list[str]) -> None:
-    """ConfigError if some target module name matches no Linear layer of the model."""
+def check_target_modules(model_path: str, names: list[str]) -> None:
+    """ConfigError if some target module name matches no Linear layer of the model.
+
+    Builds the architecture on the meta device (no weights), so it costs milliseconds even
+    for a 70B model, and runs before any weights are loaded.
+    """
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    try:
+        model_config = AutoConfig.from_pretrained(model_path)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the config of model {model_path!r}: {exc}") from exc
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(model_config)
     leaves = {name.rsplit(".", 1)[-1] for name, module in model.named_modules()
               if isinstance(module, nn.Linear) or "Linear" in type(module).__name__}
     missing = [n for n in names if n not in leaves]
@@ -64,7 +76,6 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     dtype = compute_dtype(config, device)
     base = load_base_model(model_path, quantization=config.quantization, dtype=dtype,
                            device=device)
-    check_target_modules(base, config.target_module_names)
     base.config.use_cache = False
     for param in base.parameters():
         param.requires_grad_(False)

@@ -1,0 +1,84 @@
+"""Training data: answer-only labels, length and emptiness checks, packing, the data plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from finlora import tasks
+from finlora.errors import DataError
+from finlora.models import load_tokenizer
+from finlora.tasks import Example
+from finlora.train.data import IGNORE, collate, make_plan, tokenize_examples
+
+
+@pytest.fixture(scope="module")
+def tokenizer(embedded_model_path):
+    return load_tokenizer(embedded_model_path)
+
+
+@pytest.fixture(scope="module")
+def fpb():
+    return tasks.get("fpb")
+
+
+def test_labels_cover_only_the_answer_and_eos(tokenizer, fpb) -> None:
+    example = fpb.load("train", limit=1)[0]
+    [item] = tokenize_examples([(fpb, [example])], tokenizer, chat=False, max_seq_len=256)
+    answer = [t for t in item.labels if t != IGNORE]
+    assert answer == tokenizer(example.target, add_special_tokens=False)["input_ids"] + [
+        tokenizer.eos_token_id]
+    # shifted labels: the token at position i + 1 is the label of position i
+    for i, label in enumerate(item.labels):
+        if label != IGNORE:
+            assert item.input_ids[i + 1] == label
+    prompt_len = len(tokenizer(example.prompt, add_special_tokens=False)["input_ids"])
+    assert item.labels[prompt_len - 1] != IGNORE and item.labels[prompt_len - 2] == IGNORE
+
+
+def test_chat_template_renders_through_the_task(tokenizer, fpb) -> None:
+    example = fpb.load("train", limit=1)[0]
+    [item] = tokenize_examples([(fpb, [example])], tokenizer, chat=True, max_seq_len=512)
+    assert tokenizer.decode(item.input_ids).startswith(
+        fpb.render(example, tokenizer, chat=True)[:20])
+
+
+def test_too_long_and_empty_are_clear_errors(tokenizer, fpb) -> None:
+    examples = fpb.load("train", limit=2)
+    with pytest.raises(DataError, match=r"longer than max_seq_len=16.*--max-seq-len"):
+        tokenize_examples([(fpb, examples)], tokenizer, chat=False, max_seq_len=16)
+    with pytest.raises(DataError, match="fpb.*no training examples"):
+        tokenize_examples([(fpb, [])], tokenizer, chat=False, max_seq_len=256)
+    with pytest.raises(DataError, match="empty target"):
+        tokenize_examples([(fpb, [Example("Q: ", " ")])], tokenizer, chat=False, max_seq_len=64)
+
+
+def test_packing_restarts_positions_and_keeps_every_token(tokenizer, fpb) -> None:
+    items = tokenize_examples([(fpb, fpb.load("train", limit=6))], tokenizer, chat=False,
+                              max_seq_len=256)
+    packed = collate(items, max_seq_len=256, packing=True, pad_id=tokenizer.pad_token_id)
+    plain = collate(items, max_seq_len=256, packing=False, pad_id=tokenizer.pad_token_id)
+    assert packed["input_ids"].shape[0] < plain["input_ids"].shape[0] == 6
+    assert packed["input_ids"].shape[1] <= 256
+    # every example starts a new position-id run; label counts are identical
+    assert int((packed["position_ids"] == 0).sum()) >= 6
+    assert int((packed["labels"] != IGNORE).sum()) == int((plain["labels"] != IGNORE).sum())
+    assert int(packed["n_tokens"]) == sum(len(it.input_ids) for it in items)
+
+
+def test_plan_is_deterministic_and_shards_the_same_global_batch() -> None:
+    single = make_plan(10, batch_size=4, grad_accum=1, world_size=1, seed=3, epochs=2,
+                       max_steps=None)
+    double = make_plan(10, batch_size=2, grad_accum=1, world_size=2, seed=3, epochs=2,
+                       max_steps=None)
+    assert single.total_steps == double.total_steps == 5
+    for step in range(single.total_steps):
+        one = sorted(single.step(step)[0][0])
+        two = sorted(double.step(step)[0][0] + double.step(step)[0][1])
+        assert one == two
+    # each epoch is a permutation: two epochs use every example exactly twice
+    seen = [i for s in range(5) for i in single.step(s)[0][0]]
+    assert sorted(seen) == sorted(list(range(10)) * 2)
+    assert seen != sorted(seen)
+    again = make_plan(10, batch_size=4, grad_accum=1, world_size=1, seed=3, epochs=2,
+                      max_steps=None)
+    assert [again.step(s) for s in range(5)] == [single.step(s) for s in range(5)]
