@@ -10,6 +10,7 @@ batched greedy generation only where the answer is free-form.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from finlora.errors import ModelError
 from finlora.infer.generation import generate
-from finlora.infer.scoring import LabelScores, Normalization, score_labels
+from finlora.infer.scoring import LabelScores, Normalization, PrefixCache, score_labels
 from finlora.models import Quantization, load_base_model, load_tokenizer, resolve_model
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Predictor:
             if tokenizer is None:
                 raise ModelError("Predictor(model=...) also needs tokenizer=...")
         self.tokenizer = tokenizer
+        self._prefixes: dict[str | None, PrefixCache] = {}  # per adapter state
+        self._state: str | None = None
         self.adapters: dict[str, Path] = {}
         self.model = model
         for name, folder in adapter_folders(adapters).items():
@@ -108,6 +111,7 @@ class Predictor:
         if not self.adapters:
             self.model.set_adapter(name)
         self.adapters[name] = folder
+        self._prefixes.clear()
         self.model.eval()
 
     @property
@@ -116,21 +120,27 @@ class Predictor:
 
     @contextlib.contextmanager
     def using(self, adapter: str | None) -> Iterator[None]:
-        """Run with `adapter` active ("base" or None with no adapters: the plain base model)."""
-        if not self.adapters:
-            if adapter not in (None, "base"):
-                raise ModelError(f"adapter {adapter!r} is not loaded (no adapters are)")
-            yield
-            return
-        if adapter == "base":
-            with self.model.disable_adapter():
-                yield
-            return
-        if adapter is None:
-            yield
-            return
-        if adapter not in self.adapters:
+        """Run with `adapter` active ("base": the plain base model; None: the active adapter)."""
+        if adapter not in (None, "base") and adapter not in self.adapters:
             raise ModelError(f"adapter {adapter!r} is not loaded; loaded: {sorted(self.adapters)}")
+        outer = self._state
+        if not self.adapters or adapter is None:
+            self._state = "base" if not self.adapters else self.model.active_adapter
+            context: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        elif adapter == "base":
+            self._state = "base"
+            context = self.model.disable_adapter()
+        else:
+            self._state = adapter
+            context = self._switched_to(adapter)
+        try:
+            with context:
+                yield
+        finally:
+            self._state = outer
+
+    @contextlib.contextmanager
+    def _switched_to(self, adapter: str) -> Iterator[None]:
         previous = self.model.active_adapter
         self.model.set_adapter(adapter)
         try:
@@ -139,11 +149,34 @@ class Predictor:
             self.model.set_adapter(previous)
 
     def score_labels(self, prompts: Sequence[str], labels: Sequence[Sequence[str]] | Sequence[str],
-                     *, adapter: str | None = None) -> list[LabelScores]:
+                     *, adapter: str | None = None, end: str | None = None) -> list[LabelScores]:
         """Each allowed label's likelihood per prompt (see `finlora.infer.scoring`)."""
         with self.using(adapter):
             return score_labels(self.model, self.tokenizer, prompts, labels,
-                                batch_size=self.batch_size, normalization=self.normalization)
+                                batch_size=self.batch_size, normalization=self.normalization,
+                                end=end,
+                                prefix_cache=self._prefixes.setdefault(self._state, PrefixCache()))
+
+    def score_label_lists(self, prompts: Sequence[str], labels: Sequence[Sequence[str]],
+                          lengths: Sequence[int], *, separator: str = ",",
+                          adapter: str | None = None) -> list[list[LabelScores]]:
+        """Constrained decoding of answers that are lists of labels (`tag1,tag2,...`): slot by
+        slot, every prompt's next label is chosen by label scoring after the labels chosen so
+        far, so every answer is well-formed and every item an allowed label."""
+        chosen: list[list[LabelScores]] = [[] for _ in prompts]
+        for slot in range(max(lengths, default=0)):
+            active = [i for i, n in enumerate(lengths) if slot < n]
+            for last in (True, False):  # the last item of a list ends the text, others a separator
+                group = [i for i in active if (slot == lengths[i] - 1) == last]
+                if not group:
+                    continue
+                texts = [prompts[i] + "".join(ls.best + separator for ls in chosen[i])
+                         for i in group]
+                scored = self.score_labels(texts, [labels[i] for i in group], adapter=adapter,
+                                           end=None if last else separator)
+                for i, ls in zip(group, scored, strict=True):
+                    chosen[i].append(ls)
+        return chosen
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 16,
                  adapter: str | None = None) -> list[str]:
@@ -164,20 +197,32 @@ class Predictor:
             raise ValueError(f"mode {mode!r}: choose auto, generate or score")
         prompts = self.render(task, examples, chat)
         allowed = [None if mode == "generate" else task.candidates(ex) for ex in examples]
-        if mode == "score" and any(a is None for a in allowed):
+        if mode == "score" and not hasattr(task, "tag_set") and any(a is None for a in allowed):
             raise ModelError(f"task {task.name!r} has examples without allowed answers; "
                              "use mode='auto' or 'generate'")
         results: list[Prediction | None] = [None] * len(examples)
-        scored = [i for i, a in enumerate(allowed) if a]
-        if scored:
-            label_scores = self.score_labels([prompts[i] for i in scored],
-                                             [list(allowed[i]) for i in scored], adapter=adapter)
-            for i, ls in zip(scored, label_scores, strict=True):
+        # Tagging tasks answer with one tag per numeral: constrained decoding, slot by slot.
+        is_list_task = hasattr(task, "tag_set") and hasattr(task, "numerals")
+        lists = [i for i in range(len(examples)) if is_list_task and mode != "generate"]
+        if lists:
+            tag_sets = [list(task.tag_set(examples[i])) for i in lists]  # type: ignore[attr-defined]
+            lengths = [max(1, len(task.numerals(examples[i]))) for i in lists]  # type: ignore[attr-defined]
+            slots = self.score_label_lists([prompts[i] for i in lists], tag_sets, lengths,
+                                           adapter=adapter)
+            for i, per_slot in zip(lists, slots, strict=True):
+                text = ",".join(ls.best for ls in per_slot)
+                results[i] = Prediction(text=text, answer=task.parse_answer(text, examples[i]),
+                                        confidence=math.prod(ls.confidence for ls in per_slot))
+        single = [i for i, a in enumerate(allowed) if a and results[i] is None]
+        if single:
+            label_scores = self.score_labels([prompts[i] for i in single],
+                                             [list(allowed[i]) for i in single], adapter=adapter)
+            for i, ls in zip(single, label_scores, strict=True):
                 parsed = task.parse_answer(ls.best, examples[i])
                 results[i] = Prediction(text=ls.best, answer=parsed if parsed is not None
                                         else ls.best, scores=ls.as_dict(),
                                         confidence=ls.confidence)
-        free = [i for i, a in enumerate(allowed) if not a]
+        free = [i for i in range(len(examples)) if results[i] is None]
         if free:
             texts = self.generate([prompts[i] for i in free], max_new_tokens=task.max_new_tokens,
                                   adapter=adapter)

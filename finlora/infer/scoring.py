@@ -15,11 +15,12 @@ answer listed first.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import torch
@@ -93,20 +94,21 @@ def _build_trie(label_ids: Sequence[Sequence[int]]) -> _Trie:
     return trie
 
 
-def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str]) -> list[list[int]]:
+def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str],
+                    end: str | None = None) -> list[list[int]]:
     """Each label's tokens as the model would generate them after the prompt; labels that are a
-    proper token prefix of another label end with the end-of-text token."""
+    proper token prefix of another label end with `end`'s tokens (default: end of text)."""
     encoded = [tokenizer(label, add_special_tokens=False)["input_ids"] for label in labels]
     for label, ids in zip(labels, encoded, strict=True):
         if not ids:
             raise ValueError(f"label {label!r} has no tokens")
     if len({tuple(ids) for ids in encoded}) != len(encoded):
         raise ValueError(f"labels {list(labels)} are not distinct once tokenized")
-    eos = tokenizer.eos_token_id
+    stop = tokenizer(end, add_special_tokens=False)["input_ids"] if end else [tokenizer.eos_token_id]
     finished = []
     for ids in encoded:
         is_prefix = any(len(other) > len(ids) and other[: len(ids)] == ids for other in encoded)
-        finished.append([*ids, eos] if is_prefix else list(ids))
+        finished.append([*ids, *stop] if is_prefix else list(ids))
     return finished
 
 
@@ -134,6 +136,42 @@ def _shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
     return n if n >= MIN_SHARED_PREFIX else 0
 
 
+class PrefixCache:
+    """The KV cache of the last shared prompt prefix, kept across calls: the instruction of a
+    classification task, or the 139-tag list of FiNER prompts while their tags are decoded slot
+    by slot, is computed once. Valid for one model state only: use a new one (or `clear()`)
+    when the weights or the active adapter change."""
+
+    def __init__(self) -> None:
+        self.ids: tuple[int, ...] = ()
+        self._cache: Any = None
+
+    def clear(self) -> None:
+        self.ids, self._cache = (), None
+
+    def match(self, rows: Sequence[Sequence[int]]) -> int:
+        """The cached prefix length when every row extends the cached prefix, else 0."""
+        n = len(self.ids)
+        if n and all(len(r) > n and tuple(r[:n]) == self.ids for r in rows):
+            return n
+        return 0
+
+    def fill(self, body: torch.nn.Module, ids: Sequence[int], device: torch.device) -> None:
+        import torch
+        from transformers import DynamicCache
+
+        cache = DynamicCache()
+        body(input_ids=torch.tensor([list(ids)], device=device), use_cache=True,
+             **{cache_kwarg(body): cache})
+        self.ids, self._cache = tuple(ids), cache
+
+    def expanded(self, batch: int) -> Any:
+        """A fresh copy of the cached prefix, repeated for `batch` rows."""
+        cache = copy.deepcopy(self._cache)
+        cache.batch_repeat_interleave(batch)
+        return cache
+
+
 def split_causal_lm(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module]:
     """The decoder body (embeddings → final norm) and the LM head of a causal LM, PEFT or not.
 
@@ -151,26 +189,29 @@ def cache_kwarg(module: torch.nn.Module) -> str:
 def score_batch(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
                 label_ids: Sequence[Sequence[Sequence[int]]], *, pad_id: int,
                 normalization: Normalization = "mean", reuse_prefix: bool = True,
+                prefix_cache: PrefixCache | None = None,
                 ) -> list[tuple[list[float], list[float]]]:
     """Score the labels of a batch of prompts in one forward pass (plus one for a shared prefix).
 
     Returns per prompt (normalised scores, summed log-likelihoods), in label order.
     """
     import torch
-    from transformers import DynamicCache
 
     body, head = split_causal_lm(model)
     device = next(model.parameters()).device
     dtype = head.weight.dtype if head.weight.is_floating_point() else torch.bfloat16
     tries = [_build_trie(ids) for ids in label_ids]
 
-    prefix_len = _shared_prefix_length(prompt_ids) if reuse_prefix else 0
-    past = None
-    if prefix_len:
-        prefix = torch.tensor([list(prompt_ids[0][:prefix_len])], device=device)
-        past = DynamicCache()
-        body(input_ids=prefix, use_cache=True, **{cache_kwarg(body): past})
-        past.batch_repeat_interleave(len(prompt_ids))
+    prefix_len, past = 0, None
+    if reuse_prefix:
+        prefixes = prefix_cache if prefix_cache is not None else PrefixCache()
+        prefix_len = prefixes.match(prompt_ids)
+        if not prefix_len:
+            prefix_len = _shared_prefix_length(prompt_ids)
+            if prefix_len:
+                prefixes.fill(body, prompt_ids[0][:prefix_len], device)
+        if prefix_len:
+            past = prefixes.expanded(len(prompt_ids))
 
     suffixes = [list(p[prefix_len:]) for p in prompt_ids]
     # Only nodes with children are fed: a node's logits score its children.
@@ -237,9 +278,12 @@ def score_batch(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
 def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                  prompts: Sequence[str], labels: Sequence[Sequence[str]] | Sequence[str], *,
                  batch_size: int = 16, normalization: Normalization = "mean",
-                 reuse_prefix: bool = True) -> list[LabelScores]:
+                 reuse_prefix: bool = True, end: str | None = None,
+                 prefix_cache: PrefixCache | None = None) -> list[LabelScores]:
     """Score every allowed label of every prompt; `labels` is one list for all prompts or one
-    list per prompt. Prompts are grouped by length into batches; results keep input order."""
+    list per prompt. `end` is the text that follows an answer (default: end of text; a
+    separator such as "," inside a list of answers). Prompts are grouped by length into
+    batches; results keep input order."""
     import torch
 
     if labels and isinstance(labels[0], str):
@@ -255,7 +299,7 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     for (_, space), ls in zip(contexts, per_prompt, strict=True):
         key = tuple(space + label for label in ls)
         if key not in cache:
-            cache[key] = label_token_ids(tokenizer, key)
+            cache[key] = label_token_ids(tokenizer, key, end)
         label_ids.append(cache[key])
     order = sorted(range(len(prompts)), key=lambda i: -len(prompt_ids[i]))
     results: list[LabelScores | None] = [None] * len(prompts)
@@ -265,7 +309,8 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
             chunk = order[start:start + batch_size]
             scored = score_batch(model, [prompt_ids[i] for i in chunk],
                                  [label_ids[i] for i in chunk], pad_id=pad_id,
-                                 normalization=normalization, reuse_prefix=reuse_prefix)
+                                 normalization=normalization, reuse_prefix=reuse_prefix,
+                                 prefix_cache=prefix_cache)
             for i, (scores, sums) in zip(chunk, scored, strict=True):
                 results[i] = LabelScores(tuple(per_prompt[i]), tuple(scores), tuple(sums))
     return results  # type: ignore[return-value]
