@@ -149,20 +149,26 @@ class Predictor:
             self.model.set_adapter(previous)
 
     def score_labels(self, prompts: Sequence[str], labels: Sequence[Sequence[str]] | Sequence[str],
-                     *, adapter: str | None = None, end: str | None = None) -> list[LabelScores]:
+                     *, adapter: str | None = None, end: str | None = None,
+                     normalization: Normalization | None = None) -> list[LabelScores]:
         """Each allowed label's likelihood per prompt (see `finlora.infer.scoring`)."""
         with self.using(adapter):
             return score_labels(self.model, self.tokenizer, prompts, labels,
-                                batch_size=self.batch_size, normalization=self.normalization,
-                                end=end,
+                                batch_size=self.batch_size,
+                                normalization=normalization or self.normalization, end=end,
                                 prefix_cache=self._prefixes.setdefault(self._state, PrefixCache()))
 
     def score_label_lists(self, prompts: Sequence[str], labels: Sequence[Sequence[str]],
                           lengths: Sequence[int], *, separator: str = ",",
-                          adapter: str | None = None) -> list[list[LabelScores]]:
+                          adapter: str | None = None, normalization: Normalization = "sum",
+                          ) -> list[list[LabelScores]]:
         """Constrained decoding of answers that are lists of labels (`tag1,tag2,...`): slot by
         slot, every prompt's next label is chosen by label scoring after the labels chosen so
-        far, so every answer is well-formed and every item an allowed label."""
+        far, so every answer is well-formed and every item an allowed label.
+
+        Tags are long identifiers whose tails the model copies from the prompt once the first
+        tokens are chosen; a per-token mean would favour the longest tag, so the default here
+        is the tag's whole probability (`"sum"` of log-probabilities)."""
         chosen: list[list[LabelScores]] = [[] for _ in prompts]
         for slot in range(max(lengths, default=0)):
             active = [i for i, n in enumerate(lengths) if slot < n]
@@ -173,7 +179,8 @@ class Predictor:
                 texts = [prompts[i] + "".join(ls.best + separator for ls in chosen[i])
                          for i in group]
                 scored = self.score_labels(texts, [labels[i] for i in group], adapter=adapter,
-                                           end=None if last else separator)
+                                           end=None if last else separator,
+                                           normalization=normalization)
                 for i, ls in zip(group, scored, strict=True):
                     chosen[i].append(ls)
         return chosen

@@ -1,0 +1,59 @@
+"""`finlora batch`: grounded extraction over many filings, resumable, sharded under torchrun."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("batch")
+@click.argument("filings")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Output folder: one file per filing plus manifest.jsonl.")
+@click.option("--ask", "questions", multiple=True,
+              help="Questions or ratio names to answer for every filing (default: key facts).")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "parquet"]),
+              default="jsonl", show_default=True)
+@click.option("--model", default=None, help="Base model: folder, HF id or 'default'.")
+@click.option("--adapter", default=None, type=click.Path(exists=True), help="A PEFT adapter folder.")
+@click.option("--quantization", type=click.Choice(["none", "nf4", "int8"]), default="none",
+              show_default=True)
+@click.option("--force", is_flag=True, help="Redo filings whose output already exists.")
+def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
+            model: str | None, adapter: str | None, quantization: str, force: bool) -> None:
+    """Extract from many filings: a folder of filings or a glob pattern.
+
+    Finished filings (their output exists) are skipped, so an interrupted batch resumes. A bad
+    filing is recorded in OUT/manifest.jsonl and the batch goes on; the exit code is 0 only if
+    every filing succeeded (1 otherwise). Under torchrun each rank takes its share.
+
+    \b
+    Examples:
+      finlora batch examples/filings -o out/
+      finlora batch 'examples/filings/*/*_htm.xml' -o out/ --format csv --ask "current ratio"
+      torchrun --nproc-per-node 2 -m finlora batch examples/filings -o out/
+    """
+    from finlora.infer import XBRLTagger
+    from finlora.infer.batch import find_filings, run_batch, shard
+
+    paths = find_filings(filings)
+    rank, world_size = shard()
+    device = None
+    if world_size > 1:
+        import torch
+
+        if torch.cuda.is_available():
+            device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}"
+    tagger = XBRLTagger.from_pretrained(model, adapter, quantization=quantization,  # type: ignore[arg-type]
+                                        device=device)
+    result = run_batch(paths, out_dir, tagger, questions=list(questions) or None,
+                       fmt=fmt, rank=rank, world_size=world_size, force=force)  # type: ignore[arg-type]
+    click.echo(f"rank {rank}: {len(result.ok)} done, {len(result.skipped)} skipped, "
+               f"{len(result.failed)} failed (see {out_dir / 'manifest.jsonl'})", err=True)
+    for path, error in result.failed.items():
+        click.echo(f"  failed: {path}: {error}", err=True)
+    if not result.all_succeeded:
+        sys.exit(1)  # click's Exit(1) would be swallowed in non-standalone mode
