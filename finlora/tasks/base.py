@@ -17,6 +17,18 @@ Split = Literal["train", "dev", "test"]
 TaskKind = Literal["classification", "tagging", "extraction"]
 
 
+def split_trailing_space(prompt: str) -> tuple[str, str]:
+    """(prompt without its trailing spaces, those spaces).
+
+    FinLoRA prompts end in `"Answer: "`. Tokenized alone, that last space becomes a token of its
+    own, which a model never sees before a word in running text (`" positive"` is one token).
+    Training and scoring therefore both move the space to the front of the answer, so the
+    answer is tokenized as it would be in the whole text.
+    """
+    stripped = prompt.rstrip(" ")
+    return stripped, prompt[len(stripped):]
+
+
 @dataclass(frozen=True)
 class Example:
     """One prompt with its gold answer.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from finlora.errors import DataError
 from finlora.tasks import Example, Task
+from finlora.tasks.base import split_trailing_space
 
 if TYPE_CHECKING:
     import torch
@@ -53,9 +54,10 @@ def tokenize_examples(task_examples: Sequence[tuple[Task, Sequence[Example]]], t
             raise DataError(f"task {task.name!r} gave no training examples (empty split or "
                             "limit); choose another split or task")
         for index, example in enumerate(examples):
-            prompt = task.render(example, tokenizer, chat)
+            prompt, space = split_trailing_space(task.render(example, tokenizer, chat))
             prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-            answer_ids = tokenizer(example.target, add_special_tokens=False)["input_ids"] + [eos]
+            answer_ids = tokenizer(space + example.target,
+                                   add_special_tokens=False)["input_ids"] + [eos]
             if not example.target.strip():
                 raise DataError(f"task {task.name!r} example {index}: empty target answer")
             ids = prompt_ids + answer_ids

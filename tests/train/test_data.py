@@ -25,13 +25,17 @@ def test_labels_cover_only_the_answer_and_eos(tokenizer, fpb) -> None:
     example = fpb.load("train", limit=1)[0]
     [item] = tokenize_examples([(fpb, [example])], tokenizer, chat=False, max_seq_len=256)
     answer = [t for t in item.labels if t != IGNORE]
-    assert answer == tokenizer(example.target, add_special_tokens=False)["input_ids"] + [
+    # the prompt's trailing space joins the answer, tokenized as in running text (" neutral")
+    assert example.prompt.endswith("Answer: ")
+    assert answer == tokenizer(" " + example.target, add_special_tokens=False)["input_ids"] + [
         tokenizer.eos_token_id]
+    whole = tokenizer(example.prompt + example.target, add_special_tokens=False)["input_ids"]
+    assert item.input_ids == whole + [tokenizer.eos_token_id]
     # shifted labels: the token at position i + 1 is the label of position i
     for i, label in enumerate(item.labels):
         if label != IGNORE:
             assert item.input_ids[i + 1] == label
-    prompt_len = len(tokenizer(example.prompt, add_special_tokens=False)["input_ids"])
+    prompt_len = len(tokenizer(example.prompt.rstrip(), add_special_tokens=False)["input_ids"])
     assert item.labels[prompt_len - 1] != IGNORE and item.labels[prompt_len - 2] == IGNORE
 
 
