@@ -27,7 +27,7 @@ TRAIN_FILINGS = ["amazon-10k-2022-12-31", "microsoft-10k-2015-06-30", "netflix-1
 HELD_OUT_FILINGS = ["tesla-10q-2024-06-30", "apple-10q-2025-03-29"]
 
 SENTIMENT = dict(quantization="none", rank=8, alpha=16, dropout=0.05, target_modules="all-linear",
-                 learning_rate=4e-4, epochs=3, batch_size=16, grad_accum=1, max_seq_len=256,
+                 learning_rate=5e-4, epochs=3, batch_size=32, grad_accum=1, max_seq_len=256,
                  seed=42)
 XBRL = dict(quantization="none", rank=8, alpha=16, dropout=0.05, target_modules="all-linear",
             learning_rate=3e-4, epochs=6, batch_size=4, grad_accum=1, max_seq_len=1536, seed=42)
@@ -51,7 +51,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--only", choices=["sentiment", "xbrl"], default=None)
     parser.add_argument("--eval-limit", type=int, default=None)
+    parser.add_argument("--smoke", action="store_true",
+                        help="A few steps on a few examples: checks the recipe runs end to end.")
     args = parser.parse_args()
+    if args.smoke:
+        for config in (SENTIMENT, XBRL):
+            config.update(max_steps=1, batch_size=2, limit=2)
+        args.eval_limit = 2
     timings = {}
     if args.only in (None, "sentiment"):
         start = time.perf_counter()
@@ -75,9 +81,10 @@ def main() -> None:
                           output_dir=args.out / "xbrl-extraction")
         timings["train_xbrl_s"] = time.perf_counter() - start
         predictor = Predictor(adapters={"finetuned": result.adapter_dir}, batch_size=8)
-        base = [evaluate(held_out, predictor=predictor, use_adapter="base")]
+        base = [evaluate(held_out, predictor=predictor, use_adapter="base",
+                         limit=args.eval_limit)]
         tuned = [evaluate(held_out, adapter=str(result.adapter_dir), predictor=predictor,
-                          use_adapter="finetuned")]
+                          use_adapter="finetuned", limit=args.eval_limit)]
         write_results(args.out / "results-xbrl", base, tuned)
         print(markdown_table(base, tuned))
         print(json.dumps({"base": base[0].metrics, "finetuned": tuned[0].metrics}, indent=1))
