@@ -32,6 +32,7 @@ def _targets(value: str | None) -> Any:
               help="'attention' (q,k,v; default), 'all-linear', or comma-separated module names.")
 @click.option("--variant", type=click.Choice(["lora", "dora", "rslora"]), default=None)
 @click.option("--lr", "learning_rate", type=float, default=None, help="Peak learning rate (1e-4).")
+@click.option("--warmup-ratio", type=float, default=None, help="Warm-up share of steps (0.03).")
 @click.option("--batch-size", "-b", type=int, default=None, help="Examples per micro-batch (8).")
 @click.option("--grad-accum", type=int, default=None, help="Micro-batches per step (2).")
 @click.option("--epochs", type=float, default=None, help="Epochs (4) unless --steps is given.")
