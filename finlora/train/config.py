@@ -59,6 +59,8 @@ class TrainConfig(BaseModel):
     limit: int | None = Field(None, ge=1, description="Use at most this many examples per task.")
     # runtime
     gradient_checkpointing: bool = Field(False, description="Recompute activations (less memory).")
+    fused_lora: bool = Field(True, description="finlora's fused LoRA layer (same math as PEFT, "
+                             "less memory and time); off = PEFT's own forward.")
     seed: int = Field(42, description="Seed for data order, adapter init and dropout.")
     save_every: int = Field(0, ge=0, description="Checkpoint every N steps (0 = only at the end).")
     log_every: int = Field(1, ge=1, description="Write a metrics line every N steps.")

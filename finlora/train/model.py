@@ -15,6 +15,7 @@ from torch import nn
 from finlora.errors import ConfigError, ModelError
 from finlora.models import load_base_model
 from finlora.train.config import TrainConfig
+from finlora.train.fast_lora import patch_lora_layers
 
 if TYPE_CHECKING:
     from peft import PeftModel
@@ -84,6 +85,8 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     torch.manual_seed(config.seed)  # adapter init is part of the reproducible state
     # peft keeps the adapter weights in fp32 (autocast_adapter_dtype) over a bf16 base
     model = get_peft_model(base, lora_config(config))
+    if config.fused_lora:
+        patch_lora_layers(model)
     model.train()
     return model
 

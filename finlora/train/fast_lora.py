@@ -1,0 +1,140 @@
+"""A fused forward/backward for LoRA layers on plain or bitsandbytes-nf4 linear layers.
+
+PEFT's LoRA forward (for the same math: y = W x + s · B A dropout(x)) clones the base output,
+casts the input to fp32 for the fp32 adapter weights, materialises the dropout output, runs
+the two small matmuls in fp32 and adds a cast copy back. On a large model that is several
+copies of every activation, kept alive for the backward pass. Here one autograd function
+does the whole layer in the compute dtype: the adapter product is accumulated into the base
+output in place, and the backward keeps only the layer input (shared by q/k/v or gate/up),
+a boolean dropout mask and the rank-r intermediate. The adapter weights stay fp32 masters
+(gradients come back in fp32); the saved adapter is unchanged, standard PEFT.
+
+`patch_lora_layers(model)` switches every eligible layer (plain LoRA / rsLoRA, one active
+adapter, base nn.Linear or bnb Linear4bit) to this path; DoRA and int8 layers keep PEFT's.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def _base_weight(base: nn.Module, dtype: torch.dtype) -> torch.Tensor:
+    """The base layer's weight as a dense (out, in) matrix in `dtype` (nf4 is dequantized)."""
+    weight = base.weight
+    quant_state = getattr(weight, "quant_state", None)
+    if quant_state is not None:
+        import bitsandbytes.functional as bnbf
+
+        return bnbf.dequantize_4bit(weight.data, quant_state).to(dtype)
+    return weight.to(dtype)
+
+
+class LoRALinearFunction(torch.autograd.Function):
+    """y = x W^T (+ bias) + scaling · (dropout(x) A^T) B^T, with a lean backward."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor,
+                base: nn.Module, scaling: float, dropout: float) -> torch.Tensor:
+        shape = x.shape
+        x2 = x.reshape(-1, shape[-1])
+        dtype = x.dtype
+        weight = _base_weight(base, dtype)
+        bias = base.bias.to(dtype) if getattr(base, "bias", None) is not None else None
+        out = nn.functional.linear(x2, weight, bias)
+        del weight
+        a = lora_a.to(dtype)
+        b = lora_b.to(dtype)
+        mask = None
+        if dropout > 0:
+            mask = torch.empty(x2.shape, dtype=torch.bool, device=x.device).bernoulli_(1 - dropout)
+            xd = x2 * mask * (1.0 / (1.0 - dropout))
+        else:
+            xd = x2
+        t = xd @ a.t()
+        del xd
+        out.addmm_(t, b.t(), alpha=scaling)
+        ctx.save_for_backward(x2, t, a, b, mask)
+        ctx.base = base
+        ctx.scaling = scaling
+        ctx.dropout = dropout
+        ctx.shape = shape
+        ctx.master_dtypes = (lora_a.dtype, lora_b.dtype)
+        return out.view(*shape[:-1], out.shape[-1])
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple:
+        x2, t, a, b, mask = ctx.saved_tensors
+        g = grad_out.reshape(-1, grad_out.shape[-1])
+        scaling = ctx.scaling
+        grad_x = grad_a = grad_b = None
+        gt = (g @ b).mul_(scaling)  # (N, r)
+        if ctx.needs_input_grad[2]:
+            grad_b = (g.t() @ t).mul_(scaling).to(ctx.master_dtypes[1])
+        if ctx.needs_input_grad[1]:
+            if mask is not None:
+                xd = x2 * mask * (1.0 / (1.0 - ctx.dropout))
+                grad_a = (gt.t() @ xd).to(ctx.master_dtypes[0])
+                del xd
+            else:
+                grad_a = (gt.t() @ x2).to(ctx.master_dtypes[0])
+        if ctx.needs_input_grad[0]:
+            weight = _base_weight(ctx.base, g.dtype)
+            grad_x = g @ weight
+            del weight
+            lora_part = gt @ a
+            if mask is not None:
+                lora_part.mul_(mask).mul_(1.0 / (1.0 - ctx.dropout))
+            grad_x.add_(lora_part)
+            grad_x = grad_x.view(ctx.shape)
+        return grad_x, grad_a, grad_b, None, None, None
+
+
+def _fast_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Replacement `forward` of a PEFT LoRA layer; PEFT's own for anything unusual."""
+    adapters = self.active_adapters
+    if (args or kwargs or self.disable_adapters or self.merged or len(adapters) != 1
+            or adapters[0] not in self.lora_A or adapters[0] in self.lora_variant):
+        return self._finlora_peft_forward(x, *args, **kwargs)
+    name = adapters[0]
+    dropout = self.lora_dropout[name]
+    p = dropout.p if isinstance(dropout, nn.Dropout) and self.training else 0.0
+    return LoRALinearFunction.apply(x, self.lora_A[name].weight, self.lora_B[name].weight,
+                                    self.base_layer, float(self.scaling[name]), float(p))
+
+
+def _eligible(module: nn.Module) -> bool:
+    from peft.tuners.lora import LoraLayer
+
+    if not isinstance(module, LoraLayer) or not hasattr(module, "lora_variant"):
+        return False
+    base = module.get_base_layer()
+    if type(base) is nn.Linear:
+        return True
+    try:
+        import bitsandbytes as bnb
+    except ImportError:  # pragma: no cover - bitsandbytes is a dependency
+        return False
+    return isinstance(base, bnb.nn.Linear4bit)
+
+
+def patch_lora_layers(model: nn.Module) -> int:
+    """Route eligible LoRA layers of `model` through `LoRALinearFunction`; return how many."""
+    count = 0
+    for module in model.modules():
+        if _eligible(module) and not hasattr(module, "_finlora_peft_forward"):
+            module._finlora_peft_forward = module.forward
+            module.forward = types.MethodType(_fast_forward, module)
+            count += 1
+    return count
+
+
+def unpatch_lora_layers(model: nn.Module) -> None:
+    """Undo `patch_lora_layers` (PEFT's forward everywhere again)."""
+    for module in model.modules():
+        if hasattr(module, "_finlora_peft_forward"):
+            del module.forward
+            del module._finlora_peft_forward
