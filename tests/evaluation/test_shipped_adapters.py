@@ -1,0 +1,44 @@
+"""The adapters shipped in finlora/adapters load with plain PEFT and answer real examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from finlora import tasks
+from finlora.models import shipped_adapters
+
+ADAPTERS = Path(__file__).resolve().parents[2] / "finlora" / "adapters"
+
+
+def test_shipped_adapters_are_small_standard_peft_folders() -> None:
+    names = {p.name for p in shipped_adapters()}
+    assert {"sentiment", "xbrl-extraction"} <= names
+    for folder in shipped_adapters():
+        files = {p.name for p in folder.iterdir()}
+        assert {"adapter_config.json", "adapter_model.safetensors", "finlora_metadata.json",
+                "README.md"} <= files
+        assert not any(name.endswith((".bin", ".pt")) for name in files)
+        assert (folder / "adapter_model.safetensors").stat().st_size < 6 * 2**20
+        meta = json.loads((folder / "finlora_metadata.json").read_text())
+        assert meta["config"]["rank"] == 8 and meta["base_model"].startswith("embedded:")
+
+
+@pytest.mark.slow
+def test_sentiment_adapter_answers_real_fpb_sentences(embedded_model_path: str) -> None:
+    from peft import PeftModel
+
+    from finlora.infer import Predictor
+    from finlora.models import load_base_model, load_tokenizer
+
+    model = PeftModel.from_pretrained(load_base_model(embedded_model_path, device="cpu"),
+                                      str(ADAPTERS / "sentiment"))  # plain PEFT loading
+    predictor = Predictor(model=model, tokenizer=load_tokenizer(embedded_model_path),
+                          base_model=embedded_model_path)
+    fpb = tasks.get("fpb")
+    examples = [fpb.load("test")[i] for i in (1, 3, 4, 8, 10, 12)]  # negative/positive/neutral
+    answers = [p.answer for p in predictor.predict(fpb, examples)]
+    correct = sum(a == ex.target for a, ex in zip(answers, examples, strict=True))
+    assert correct >= 5, list(zip(answers, [ex.target for ex in examples], strict=True))
