@@ -178,7 +178,8 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     elapsed = time.perf_counter() - began
     result = {"path": path, "case": case, "examples_per_step": per_step,
               "gradient_checkpointing": case == "lean", "steps_timed": args.steps,
-              "tokens_per_s": round(tokens / elapsed, 1), "final_loss": round(float(loss), 4),
+              "tokens_per_s": round(tokens / elapsed, 1),
+              "final_loss": round(float(loss.detach()), 4),
               "mfu": round(flops / elapsed / (PEAK_TFLOPS * 1e12), 4)}
     if device.type == "cuda":
         result["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
@@ -186,6 +187,21 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     del optimizer, loss
     gc.collect()
     return result
+
+
+def profile_step(model, loss_fn, config, device) -> None:
+    """Top CUDA ops of one finlora step on the long case (after the timed runs: warm)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    model.gradient_checkpointing_disable()
+    patch_lora_layers(model)
+    batch, normalizer = finlora_batch(make_examples("long", 8, config.vocab_size, 7), device)
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer).backward()
+        torch.cuda.synchronize()
+    print(prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=22,
+                                    max_name_column_width=60))
+    model.zero_grad(set_to_none=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="examples per step in the short case (both paths)")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (both paths)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile one finlora step of the long case (top CUDA ops)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     args = parser.parse_args(argv)
 
@@ -210,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     model = build_nf4_model(config, device, dtype)
     from peft import get_peft_model
 
-    lora = lora_config(TrainConfig(quantization="nf4", rank=8, alpha=16, dropout=0.05,
+    lora = lora_config(TrainConfig(quantization="nf4", rank=8, alpha=16, dropout=args.dropout,
                                    target_modules="all-linear"))
     model = get_peft_model(model, lora)
     model.train()
@@ -237,8 +256,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"| {r['case']} | {r['path']} | {r['examples_per_step']} | {r['tokens_per_s']:,.0f}"
               f" | {r.get('peak_gib', '-')} | {r['mfu']:.1%} |")
+    if args.profile and device.type == "cuda":
+        profile_step(model, loss_fn, config, device)
     if args.out:
-        Path(args.out).write_text(json.dumps({"device": str(device), "results": results},
+        Path(args.out).write_text(json.dumps({"device": str(device), "dropout": args.dropout,
+                                              "results": results},
                                              indent=2))
     return 0
 

@@ -50,8 +50,7 @@ class LoRALinearFunction(torch.autograd.Function):
         b = lora_b.to(dtype)
         mask = None
         if dropout > 0:
-            mask = torch.empty(x2.shape, dtype=torch.bool, device=x.device).bernoulli_(1 - dropout)
-            xd = x2 * mask * (1.0 / (1.0 - dropout))
+            xd, mask = torch.native_dropout(x2, dropout, True)  # one kernel: output and mask
         else:
             xd = x2
         t = xd @ a.t()
@@ -74,9 +73,10 @@ class LoRALinearFunction(torch.autograd.Function):
         gt = (g @ b).mul_(scaling)  # (N, r)
         if ctx.needs_input_grad[2]:
             grad_b = (g.t() @ t).mul_(scaling).to(ctx.master_dtypes[1])
+        keep_scale = 1.0 / (1.0 - ctx.dropout)
         if ctx.needs_input_grad[1]:
-            if mask is not None:
-                xd = x2 * mask * (1.0 / (1.0 - ctx.dropout))
+            if mask is not None:  # the dropped-out input again, from x and the mask
+                xd = torch.ops.aten.native_dropout_backward(x2, mask, keep_scale)
                 grad_a = (gt.t() @ xd).to(ctx.master_dtypes[0])
                 del xd
             else:
@@ -87,7 +87,7 @@ class LoRALinearFunction(torch.autograd.Function):
             del weight
             lora_part = gt @ a
             if mask is not None:
-                lora_part.mul_(mask).mul_(1.0 / (1.0 - ctx.dropout))
+                lora_part = torch.ops.aten.native_dropout_backward(lora_part, mask, keep_scale)
             grad_x.add_(lora_part)
             grad_x = grad_x.view(ctx.shape)
         return grad_x, grad_a, grad_b, None, None, None
