@@ -85,10 +85,11 @@ class LoRALinearFunction(torch.autograd.Function):
             weight = _base_weight(ctx.base, g.dtype)
             grad_x = g @ weight
             del weight
-            lora_part = gt @ a
             if mask is not None:
-                lora_part = torch.ops.aten.native_dropout_backward(lora_part, mask, keep_scale)
-            grad_x.add_(lora_part)
+                lora_part = torch.ops.aten.native_dropout_backward(gt @ a, mask, keep_scale)
+                grad_x.add_(lora_part)
+            else:
+                grad_x.addmm_(gt, a)
             grad_x = grad_x.view(ctx.shape)
         return grad_x, grad_a, grad_b, None, None, None
 
