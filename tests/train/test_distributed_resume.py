@@ -28,10 +28,10 @@ def cli_args(config: dict, output: Path) -> list[str]:
              "limit": "--limit", "max_seq_len": "--max-seq-len", "learning_rate": "--lr",
              "seed": "--seed", "batch_size": "--batch-size", "max_steps": "--steps",
              "dropout": "--dropout", "save_every": "--save-every",
-             "warmup_ratio": "--warmup-ratio"}
+             "warmup_ratio": "--warmup-ratio", "gradient_checkpointing": "--gradient-checkpointing"}
     args = ["--task", "fpb", "-o", str(output)]
     for key, value in config.items():
-        args += [flags[key], str(value)]
+        args += [flags[key]] if value is True else [flags[key], str(value)]
     return args
 
 
@@ -63,7 +63,8 @@ def test_ddp_two_processes_equal_one_process(tmp_path) -> None:
                                                  **BASE),
                       output_dir=tmp_path / "single", progress=False)
     ddp_dir = tmp_path / "ddp"
-    config = dict(BASE, batch_size=2, max_steps=steps, dropout=0.0)
+    # gradient checkpointing (non-reentrant) under DDP too: it must not change the result
+    config = dict(BASE, batch_size=2, max_steps=steps, dropout=0.0, gradient_checkpointing=True)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
            "2", "-m", "finlora", "train", *cli_args(config, ddp_dir)]
     done = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=600)
