@@ -72,7 +72,7 @@ def model_card(meta: dict[str, Any]) -> str:
         "```python",
         "from peft import PeftModel",
         "from transformers import AutoModelForCausalLM",
-        f"base = AutoModelForCausalLM.from_pretrained({meta['base_model']!r})",
+        f"base = AutoModelForCausalLM.from_pretrained({meta['base_model_path']!r})",
         "model = PeftModel.from_pretrained(base, 'path/to/this/folder')",
         "```",
         "",
