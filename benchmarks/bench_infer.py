@@ -1,0 +1,146 @@
+"""Inference throughput: finlora's label scoring vs stock `model.generate`, side by side.
+
+Same model, same prompts (256 tokens), in one run: a Llama-3.1-8B-shaped model with random
+weights (speed does not depend on the values), bf16 and then bitsandbytes nf4 (double quant,
+bf16 compute). Per batch size (1, 16, 64), prompts/s for
+  - stock: `model.generate`, greedy, exactly 16 new tokens, left padding;
+  - finlora classification: `score_batch` over 3 one-token labels (FPB-like) and over 7
+    multi-token labels (NWGI-like) — one forward pass with the answers in a token trie;
+  - finlora extraction: `score_batch` choosing one of 24 multi-token concept names (an XBRL tag
+    question); the value is then read from the filing, no generation.
+Every prompt starts with the same 32-token instruction, as FinLoRA prompts do; the other 224
+tokens differ per prompt.
+
+    python benchmarks/bench_infer.py --out results/        # on a CUDA machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from finlora.infer.scoring import score_batch
+
+LLAMA_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
+                rope_theta=500000.0, max_position_embeddings=8192)
+PROMPT_TOKENS, SHARED_TOKENS, NEW_TOKENS = 256, 32, 16
+
+
+def build_model(layers: int | None) -> torch.nn.Module:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(**{**LLAMA_8B, **({"num_hidden_layers": layers} if layers else {})})
+    config._attn_implementation = "sdpa"
+    torch.set_default_dtype(torch.bfloat16)
+    with torch.device("cuda"):
+        model = LlamaForCausalLM(config)
+    torch.set_default_dtype(torch.float32)
+    return model.eval()
+
+
+def to_nf4(model: torch.nn.Module) -> torch.nn.Module:
+    """Replace every decoder Linear by a bitsandbytes nf4 Linear4bit (lm_head stays bf16)."""
+    import bitsandbytes as bnb
+
+    for layer in model.model.layers:
+        for parent in (layer.self_attn, layer.mlp):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, torch.nn.Linear):
+                    q = bnb.nn.Linear4bit(child.in_features, child.out_features, bias=False,
+                                          compute_dtype=torch.bfloat16, quant_type="nf4",
+                                          compress_statistics=True, device="meta")
+                    q.weight = bnb.nn.Params4bit(child.weight.data, requires_grad=False,
+                                                 quant_type="nf4", compress_statistics=True)
+                    setattr(parent, name, q.to("cuda"))
+                    del child
+    torch.cuda.empty_cache()
+    return model
+
+
+def make_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:
+    g = torch.Generator().manual_seed(seed)
+    shared = torch.randint(1000, vocab, (SHARED_TOKENS,), generator=g).tolist()
+    return [shared + torch.randint(1000, vocab, (PROMPT_TOKENS - SHARED_TOKENS,),
+                                   generator=g).tolist() for _ in range(n)]
+
+
+def label_sets(vocab: int) -> dict[str, list[list[int]]]:
+    g = torch.Generator().manual_seed(7)
+    ids = lambda k: torch.randint(1000, vocab, (k,), generator=g).tolist()  # noqa: E731
+    prefix = ids(3)  # "us-gaap:" shared by every concept
+    return {
+        "classification (3 labels)": [ids(1) for _ in range(3)],
+        "classification (7 labels)": [ids(1 + i % 3) for i in range(7)],
+        "extraction (24 concepts)": [prefix + ids(3 + i % 6) for i in range(24)],
+    }
+
+
+def timed(fn, repeats: int) -> float:
+    fn()  # warm-up
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) / repeats
+
+
+def stock_generate(model, prompts: list[list[int]]) -> None:
+    ids = torch.tensor(prompts, device="cuda")  # equal lengths: no padding needed
+    model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
+                   max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS, pad_token_id=0)
+
+
+def run(model, precision: str, batches: list[int], repeats: int) -> list[dict]:
+    vocab = model.config.vocab_size
+    rows = []
+    for batch in batches:
+        prompts = make_prompts(batch, vocab, seed=batch)
+        with torch.inference_mode():
+            seconds = timed(lambda prompts=prompts: stock_generate(model, prompts), repeats)
+        stock = batch / seconds
+        rows.append(dict(precision=precision, batch=batch, workload="stock generate (16 tokens)",
+                         prompts_per_s=stock, speedup=1.0))
+        for workload, labels in label_sets(vocab).items():
+            with torch.inference_mode():
+                seconds = timed(lambda labels=labels, prompts=prompts: score_batch(
+                    model, prompts, [labels] * len(prompts), pad_id=0), repeats)
+            rows.append(dict(precision=precision, batch=batch, workload=f"finlora {workload}",
+                             prompts_per_s=batch / seconds, speedup=batch / seconds / stock))
+        print(json.dumps(rows[-4:]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", default="1,16,64")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--layers", type=int, default=None, help="fewer layers (smoke test)")
+    parser.add_argument("--precision", default="bf16,nf4")
+    parser.add_argument("--out", type=Path, default=Path("."))
+    args = parser.parse_args()
+    batches = [int(b) for b in args.batches.split(",")]
+    model = build_model(args.layers)
+    rows = []
+    for precision in args.precision.split(","):
+        if precision == "nf4":
+            model = to_nf4(model)
+        rows += run(model, precision, batches, args.repeats)
+    gpu = torch.cuda.get_device_name()
+    lines = [f"GPU: {gpu}; torch {torch.__version__}", "",
+             "| precision | batch | workload | prompts/s | vs stock |", "|---|---|---|---|---|"]
+    lines += [f"| {r['precision']} | {r['batch']} | {r['workload']} | {r['prompts_per_s']:.1f} | "
+              f"{r['speedup']:.1f}× |" for r in rows]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_infer.json").write_text(json.dumps({"gpu": gpu, "rows": rows}, indent=1))
+    (args.out / "bench_infer.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

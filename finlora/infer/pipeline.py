@@ -1,0 +1,171 @@
+"""Pipeline parallelism for models that do not fit one device: the decoder's layers are split
+into contiguous stages, one per process (one per GPU, or CPU processes with gloo), and
+micro-batches flow through the stages under `torch.distributed.pipelining`'s GPipe schedule.
+
+Run one process per stage with torchrun; every rank calls `pipeline_score_labels` with the same
+inputs, the last stage returns the scores (other ranks get None):
+
+    torchrun --nproc-per-node 2 -m finlora.infer.pipeline --task fpb --limit 8 -o scores.json
+
+Each rank loads the model on the host, keeps its own layers (the first also the embeddings, the
+last the final norm and LM head) and moves only those to its device.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from finlora.infer.scoring import (
+    LabelScores,
+    Normalization,
+    label_scores_from_hidden,
+    label_token_ids,
+    pack_batch,
+    split_causal_lm,
+    split_trailing_space,
+)
+
+if TYPE_CHECKING:
+    import torch
+
+
+def stage_bounds(num_layers: int, num_stages: int) -> list[tuple[int, int]]:
+    """Contiguous, near-equal layer ranges, one per stage."""
+    if not 1 <= num_stages <= num_layers:
+        raise ValueError(f"cannot split {num_layers} layers into {num_stages} stages")
+    edges = [round(i * num_layers / num_stages) for i in range(num_stages + 1)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def build_stage_module(model: Any, stage: int, num_stages: int) -> torch.nn.Module:
+    """The part of a Llama-style causal LM one pipeline stage runs."""
+    import torch
+
+    decoder, _ = split_causal_lm(model)
+    start, stop = stage_bounds(len(decoder.layers), num_stages)[stage]
+
+    class DecoderStage(torch.nn.Module):
+        """Embeddings (first stage), layers [start, stop), final norm (last stage).
+
+        Takes and returns (hidden or token ids, position ids, 4-D attention bias) so that every
+        stage's inputs are plain tensors split along the batch into micro-batches."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = decoder.embed_tokens if stage == 0 else None
+            self.layers = torch.nn.ModuleList(decoder.layers[start:stop])
+            self.rotary = decoder.rotary_emb
+            self.norm = decoder.norm if stage == num_stages - 1 else None
+
+        def forward(self, x: torch.Tensor, positions: torch.Tensor, bias: torch.Tensor
+                    ) -> Any:
+            hidden = self.embed(x) if self.embed is not None else x
+            rotary = self.rotary(hidden, position_ids=positions)
+            for layer in self.layers:
+                hidden = layer(hidden, attention_mask=bias, position_ids=positions,
+                               position_embeddings=rotary)
+                hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+            if self.norm is not None:
+                return self.norm(hidden)
+            return hidden, positions, bias
+
+    return DecoderStage()
+
+
+def pipeline_score_labels(model: Any, tokenizer: Any, prompts: Sequence[str],
+                          labels: Sequence[Sequence[str]], *, batch_size: int = 8,
+                          microbatches: int = 2, normalization: Normalization = "mean",
+                          device: str | torch.device | None = None,
+                          ) -> list[LabelScores] | None:
+    """Label scoring with the model's layers split over the ranks of the default process group.
+
+    Same layout as `score_labels` (tree attention, no shared-prefix cache); returns the scores on
+    the last rank and None on the others."""
+    import torch
+    import torch.distributed as dist
+    from torch.distributed.pipelining import PipelineStage, ScheduleGPipe
+
+    rank, world = dist.get_rank(), dist.get_world_size()
+    device = torch.device(device or "cpu")
+    stage_module = build_stage_module(model, rank, world).to(device).eval()
+    _, head = split_causal_lm(model)
+    dtype = head.weight.dtype if head.weight.is_floating_point() else torch.bfloat16
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    contexts = [split_trailing_space(p) for p in prompts]
+    prompt_ids = [tokenizer(c)["input_ids"] for c, _ in contexts]
+    label_ids = [label_token_ids(tokenizer, [space + label for label in ls])
+                 for (_, space), ls in zip(contexts, labels, strict=True)]
+    results: list[LabelScores] = []
+    with torch.inference_mode():
+        for start in range(0, len(prompts), batch_size):
+            rows = list(range(start, min(start + batch_size, len(prompts))))
+            real = len(rows)
+            rows += [rows[-1]] * (-real % microbatches)  # equal micro-batches
+            packed = pack_batch([prompt_ids[i] for i in rows], [label_ids[i] for i in rows],
+                                pad_id=pad_id)
+            # A stage per batch: each batch has its own shapes.
+            stage = PipelineStage(stage_module, rank, world, device)
+            schedule = ScheduleGPipe(stage, n_microbatches=microbatches)
+            if rank == 0:
+                schedule.step(packed.input_ids.to(device), packed.positions.to(device),
+                              packed.attention_bias(dtype).to(device))
+            else:
+                hidden = schedule.step()
+            if rank == world - 1:
+                scored = label_scores_from_hidden(hidden, head.to(device), packed, normalization)
+                results += [LabelScores(tuple(labels[i]), tuple(s), tuple(ll))
+                            for i, (s, ll) in zip(rows[:real], scored[:real], strict=True)]
+    return results if rank == world - 1 else None
+
+
+@click.command()
+@click.option("--task", "task_name", default="fpb", show_default=True)
+@click.option("--limit", default=8, show_default=True)
+@click.option("--model", default=None, help="Base model (default: the embedded one).")
+@click.option("--batch-size", default=8, show_default=True)
+@click.option("--microbatches", default=2, show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+def main(task_name: str, limit: int, model: str | None, batch_size: int, microbatches: int,
+         output: Path) -> None:
+    """Score a task's allowed answers with the model split over the torchrun ranks.
+
+    \b
+    Example:
+      torchrun --nproc-per-node 2 -m finlora.infer.pipeline --task fpb --limit 8 -o s.json
+    """
+    import torch
+    import torch.distributed as dist
+
+    from finlora import tasks
+    from finlora.models import load_base_model, load_tokenizer, resolve_model
+    from finlora.xbrl.query import write_atomically
+
+    cuda = torch.cuda.is_available()
+    dist.init_process_group("nccl" if cuda else "gloo")
+    try:
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu"
+        path = resolve_model(model)
+        task = tasks.get(task_name)
+        examples = task.load("test", limit=limit)
+        tokenizer = load_tokenizer(path)
+        lm = load_base_model(path, device="cpu")
+        scores = pipeline_score_labels(lm, tokenizer, [ex.prompt for ex in examples],
+                                       [list(task.candidates(ex) or []) for ex in examples],
+                                       batch_size=batch_size, microbatches=microbatches,
+                                       device=device)
+        if scores is not None:
+            rows = [{"best": s.best, "labels": s.labels, "scores": s.scores} for s in scores]
+            write_atomically(output, lambda tmp: tmp.write_text(json.dumps(rows, indent=1)))
+    finally:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
