@@ -68,7 +68,7 @@ class Predictor:
     def __init__(self, base_model: str | os.PathLike[str] | None = None,
                  adapters: AdapterSpec = None, *, quantization: Quantization = "none",
                  device: str | None = None, batch_size: int = 16, chat: bool = False,
-                 normalization: Normalization = "mean", allow_network: bool = False,
+                 normalization: Normalization | None = None, allow_network: bool = False,
                  model: Any = None, tokenizer: Any = None) -> None:
         """Load `base_model` (default: the embedded model) once, then each adapter onto it.
 
@@ -76,7 +76,9 @@ class Predictor:
         """
         self.batch_size = batch_size
         self.chat = chat
-        self.normalization: Normalization = normalization
+        # None: per-token mean for classification labels, whole probability for concept names
+        # and tags (long identifiers whose tails the model copies from the prompt)
+        self.normalization = normalization
         if model is None:
             path = resolve_model(base_model, allow_network=allow_network)
             tokenizer = load_tokenizer(path)
@@ -155,12 +157,13 @@ class Predictor:
         with self.using(adapter):
             return score_labels(self.model, self.tokenizer, prompts, labels,
                                 batch_size=self.batch_size,
-                                normalization=normalization or self.normalization, end=end,
+                                normalization=normalization or self.normalization or "mean",
+                                end=end,
                                 prefix_cache=self._prefixes.setdefault(self._state, PrefixCache()))
 
     def score_label_lists(self, prompts: Sequence[str], labels: Sequence[Sequence[str]],
                           lengths: Sequence[int], *, separator: str = ",",
-                          adapter: str | None = None, normalization: Normalization = "sum",
+                          adapter: str | None = None, normalization: Normalization | None = None,
                           ) -> list[list[LabelScores]]:
         """Constrained decoding of answers that are lists of labels (`tag1,tag2,...`): slot by
         slot, every prompt's next label is chosen by label scoring after the labels chosen so
@@ -180,7 +183,8 @@ class Predictor:
                          for i in group]
                 scored = self.score_labels(texts, [labels[i] for i in group], adapter=adapter,
                                            end=None if last else separator,
-                                           normalization=normalization)
+                                           normalization=normalization or self.normalization
+                                           or "sum")
                 for i, ls in zip(group, scored, strict=True):
                     chosen[i].append(ls)
         return chosen
@@ -222,8 +226,10 @@ class Predictor:
                                         confidence=math.prod(ls.confidence for ls in per_slot))
         single = [i for i, a in enumerate(allowed) if a and results[i] is None]
         if single:
-            label_scores = self.score_labels([prompts[i] for i in single],
-                                             [list(allowed[i]) for i in single], adapter=adapter)
+            label_scores = self.score_labels(
+                [prompts[i] for i in single], [list(allowed[i]) for i in single],
+                adapter=adapter, normalization=self.normalization or (
+                    "mean" if task.kind == "classification" else "sum"))
             for i, ls in zip(single, label_scores, strict=True):
                 parsed = task.parse_answer(ls.best, examples[i])
                 results[i] = Prediction(text=ls.best, answer=parsed if parsed is not None
