@@ -62,7 +62,7 @@ def cli() -> None:
 def main() -> None:
     """Entry point: run the CLI, turning finlora errors into one line and exit code 2."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -74,6 +74,8 @@ def main() -> None:
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    # a command that returns an int (or raises Exit, which click turns into its code here)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

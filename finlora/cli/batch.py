@@ -56,4 +56,4 @@ def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
     for path, error in result.failed.items():
         click.echo(f"  failed: {path}: {error}", err=True)
     if not result.all_succeeded:
-        sys.exit(1)  # click's Exit(1) would be swallowed in non-standalone mode
+        sys.exit(1)

@@ -28,8 +28,8 @@ from finlora.infer.scoring import (
     label_token_ids,
     pack_batch,
     split_causal_lm,
-    split_trailing_space,
 )
+from finlora.tasks.base import split_trailing_space
 
 if TYPE_CHECKING:
     import torch

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from finlora.tasks.base import split_trailing_space
+
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -110,18 +112,6 @@ def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str],
         is_prefix = any(len(other) > len(ids) and other[: len(ids)] == ids for other in encoded)
         finished.append([*ids, *stop] if is_prefix else list(ids))
     return finished
-
-
-def split_trailing_space(prompt: str) -> tuple[str, str]:
-    """(prompt without its trailing spaces, those spaces).
-
-    FinLoRA prompts end in `"Answer: "`. Tokenized alone, that last space becomes a token of its
-    own, which a model never sees before a word in its training text (`" positive"` is one
-    token). So the space moves to the front of the answer, and the model continues the text as
-    it would have been tokenized whole.
-    """
-    stripped = prompt.rstrip(" ")
-    return stripped, prompt[len(stripped):]
 
 
 def _shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
