@@ -20,8 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from finlora.errors import DataError
 from finlora.tasks import Example, XBRLExtraction
-from finlora.tasks import xbrl_extraction as extraction_task
-from finlora.tasks.xbrl_extraction import KEY_CONCEPTS, RATIOS
+from finlora.tasks.xbrl_extraction import RATIOS, question_prompt
 
 if TYPE_CHECKING:
     from finlora.infer.predictor import Predictor
@@ -89,15 +88,6 @@ def facts_at(filing: Filing, concept: str, period: str) -> list[Fact]:
     """The filing's non-dimensional numeric facts of `concept` for exactly `period`."""
     return [f for f in filing.facts.query().concept(concept).without_dimensions().numeric()
             if f.period_label == period]
-
-
-def question_label(prompt: str) -> str | None:
-    """Which key concept a from_filing tag question asks about (read from the question)."""
-    question = prompt.rsplit("Question:", 1)[-1]
-    for label in sorted(KEY_CONCEPTS, key=len, reverse=True):
-        if label in question:
-            return label
-    return None
 
 
 def _fact_record(filing: Filing, name: str, period: str, scores: LabelScores
@@ -181,7 +171,7 @@ def question_example(filing: Filing, question: str) -> Example:
     if not context:
         raise DataError(f"{filing.path}: no numeric facts for the report period to answer "
                         f"{question!r}")
-    prompt = extraction_task._prompt(context, "tag", question)
+    prompt = question_prompt(context, "tag", question)
     return Example(prompt, "", {"kind": "tag", "candidates": [f.concept for f in context],
                                 "candidate_periods": {f.concept: f.period_label for f in context}})
 
@@ -200,8 +190,8 @@ def extract(predictor: Predictor, filing: Filing, questions: Sequence[str] | Non
     key_examples: list[tuple[str, Example]] = []
     if not asked or wanted_ratios:
         for example in XBRLExtraction.from_filing(filing, kinds=("tag",)):
-            label = question_label(example.prompt)
-            if label is not None and (not asked or label in needed_labels):
+            label = example.meta["label"]
+            if not asked or label in needed_labels:
                 key_examples.append((label, example))
     free_examples = [(q, question_example(filing, q)) for q in free]
 

@@ -218,14 +218,14 @@ class XBRLExtraction(Task):
         for label, fact in found.items():
             context = _context(filing, fact, [fact], max_context_facts)
             period = _period_text(filing, fact)
-            meta = _meta(filing, "tag", [fact], context)
+            meta = {**_meta(filing, "tag", [fact], context), "label": label}
             if "tag" in kinds:
                 question = (f"What is the US GAAP XBRL tag for {label} as reported by {company} "
                             f"for the {period}?")
-                examples.append(Example(_prompt(context, "tag", question), fact.concept, meta))
+                examples.append(Example(question_prompt(context, "tag", question), fact.concept, meta))
             if "value" in kinds:
                 question = f"What is the value of {company}'s {label} for the {period}?"
-                examples.append(Example(_prompt(context, "value", question), str(fact.numeric),
+                examples.append(Example(question_prompt(context, "value", question), str(fact.numeric),
                                         {**meta, "kind": "value", "unit": fact.unit}))
         for name, ratio in RATIOS.items():
             parts = [found.get(label) for label in (*ratio.numerator, ratio.denominator)]
@@ -242,18 +242,18 @@ class XBRLExtraction(Task):
             result = evaluate_formula(calculation)
             context = _context(filing, facts[0], facts, max_context_facts)
             period = _period_text(filing, denominator)
-            meta = _meta(filing, "formula", facts, context)
+            meta = {**_meta(filing, "formula", facts, context), "label": name}
             meta["values"] = {f.concept: str(f.numeric) for f in facts}
             meta["result"] = str(result)
             unit = " (in %)" if ratio.percent else ""
             if "formula" in kinds:
                 question = (f"What is the formula for the {name}{unit} of {company}, formatted "
                             f"with the relevant US GAAP XBRL tags, for the {period}?")
-                examples.append(Example(_prompt(context, "formula", question), formula, meta))
+                examples.append(Example(question_prompt(context, "formula", question), formula, meta))
             if "calculation" in kinds:
                 question = (f"How much was {company}'s {name}{unit} for the {period}?  Answer "
                             "with a formula substituted with values.")
-                examples.append(Example(_prompt(context, "calculation", question), calculation,
+                examples.append(Example(question_prompt(context, "calculation", question), calculation,
                                         {**meta, "kind": "calculation"}))
         return examples
 
@@ -331,7 +331,7 @@ def _context(filing: Any, anchor: Any, required: Sequence[Any], limit: int) -> l
     return sorted(chosen.values(), key=lambda f: f.concept)
 
 
-def _prompt(context: Sequence[Any], kind: str, question: str) -> str:
+def question_prompt(context: Sequence[Any], kind: str, question: str) -> str:
     """FinLoRA's XBRL extraction prompt layout: facts as `<concept >value</>` lines, its
     example question and answer for the kind, then the question."""
     lines = "".join(f"<{f.concept} >{f.value}</> \n" for f in context)

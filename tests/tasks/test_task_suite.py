@@ -22,7 +22,7 @@ from finlora.tasks.ner import ner_sentence
 from finlora.tasks.parsing import evaluate_formula, match_label, match_tag, parse_number
 from finlora.tasks.sentiment import _key as ascii_key
 from finlora.tasks.sentiment import input_text
-from finlora.tasks.xbrl_extraction import _prompt as xbrl_prompt
+from finlora.tasks.xbrl_extraction import question_prompt as xbrl_prompt
 from finlora.tasks.xbrl_tagging import finer_prompt, tag_options
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
