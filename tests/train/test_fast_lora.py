@@ -6,38 +6,25 @@ from __future__ import annotations
 import pytest
 import torch
 
-from finlora import tasks
 from finlora.models import load_tokenizer
 from finlora.train import TrainConfig
-from finlora.train.data import collate, tokenize_examples
+from finlora.train.data import collate
 from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
-from finlora.train.model import AnswerLoss, build_model
+from finlora.train.model import build_model
+
+from .helpers import answer_loss_with_random_b, fpb_items, loss_and_grads
 
 pytestmark = pytest.mark.slow
-
-
-def loss_and_grads(loss_fn, batch, normalizer):
-    loss_fn.zero_grad(set_to_none=True)
-    loss = loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer)
-    loss.backward()
-    return float(loss.detach()), {n: p.grad.clone() for n, p in loss_fn.named_parameters()
-                                  if p.grad is not None}
 
 
 @pytest.mark.parametrize("quantization", ["none", "nf4"])
 def test_fused_equals_peft(embedded_model_path, quantization) -> None:
     config = TrainConfig(quantization=quantization, dropout=0.0, target_modules="all-linear",
                          rank=8, seed=3)
-    model = build_model(embedded_model_path, config, torch.device("cpu"))
-    with torch.no_grad():
-        for name, param in model.named_parameters():
-            if "lora_B" in name:
-                param.normal_(0, 0.05)
-    loss_fn = AnswerLoss(model)
+    loss_fn = answer_loss_with_random_b(embedded_model_path, config, std=0.05)
+    model = loss_fn.model
     tokenizer = load_tokenizer(embedded_model_path)
-    fpb = tasks.get("fpb")
-    items = tokenize_examples([(fpb, fpb.load("train", limit=3))], tokenizer, chat=False,
-                              max_seq_len=128)
+    items = fpb_items(tokenizer, 3, max_seq_len=128)
     batch = collate(items, max_seq_len=128, packing=True, pad_id=tokenizer.pad_token_id)
     normalizer = float(sum(it.n_answer for it in items))
     fused_loss, fused = loss_and_grads(loss_fn, batch, normalizer)
