@@ -8,7 +8,8 @@ LoRA: rank 8, alpha 16, dropout 0.05, all linear layers, for both paths (one Lor
 Stock path: PEFT's LoRA layers, right-padded batches, `model(..., labels=...).loss` (full
 logits, cross-entropy masked to the answer), torch AdamW, model in training mode.
 finlora path: `finlora.train` — packed rows (position-id restarts), the fused LoRA layer,
-answer-only LM head (`AnswerLoss`), fused AdamW.
+compiled norm / attention / MLP blocks (`compile_layers`), answer-only LM head (`AnswerLoss`),
+fused AdamW.
 
 Cases: `short` = FPB-length examples (prompt / answer lengths of FPB's train split, random
 token ids), `long` = 8 × 512-token examples (504 prompt + 8 answer), `lean` = 4 × 512 with
@@ -34,6 +35,7 @@ from pathlib import Path
 import torch
 
 from finlora.train import TrainConfig
+from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
 from finlora.train.data import IGNORE, Tokenized, collate
 from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
 from finlora.train.model import AnswerLoss, lora_config
@@ -144,7 +146,10 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         model.gradient_checkpointing_disable()
     if path == "finlora":
         patch_lora_layers(model)
+        if args.compile:
+            compile_decoder_layers(model)
     else:
+        uncompile_decoder_layers(model)
         unpatch_lora_layers(model)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path == "finlora" and device.type == "cuda")
@@ -177,6 +182,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - began
     result = {"path": path, "case": case, "examples_per_step": per_step,
+              "compiled": path == "finlora" and args.compile,
               "gradient_checkpointing": case == "lean", "steps_timed": args.steps,
               "tokens_per_s": round(tokens / elapsed, 1),
               "final_loss": round(float(loss.detach()), 4),
@@ -189,19 +195,23 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     return result
 
 
-def profile_step(model, loss_fn, config, device) -> None:
+def profile_step(model, loss_fn, config, device, compiled: bool) -> str:
     """Top CUDA ops of one finlora step on the long case (after the timed runs: warm)."""
     from torch.profiler import ProfilerActivity, profile
 
     model.gradient_checkpointing_disable()
     patch_lora_layers(model)
+    if compiled:
+        compile_decoder_layers(model)
     batch, normalizer = finlora_batch(make_examples("long", 8, config.vocab_size, 7), device)
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer).backward()
         torch.cuda.synchronize()
-    print(prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=22,
-                                    max_name_column_width=60))
+    table = prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=30,
+                                      max_name_column_width=60)
+    print(table)
     model.zero_grad(set_to_none=True)
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--short-batch", type=int, default=64,
                         help="examples per step in the short case (both paths)")
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3,
+                        help="untimed steps per row (the finlora path compiles in these)")
+    parser.add_argument("--no-compile", dest="compile", action="store_false",
+                        help="finlora path without compiled layer blocks (compile_layers=False)")
     parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (both paths)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one finlora step of the long case (top CUDA ops)")
@@ -256,12 +269,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"| {r['case']} | {r['path']} | {r['examples_per_step']} | {r['tokens_per_s']:,.0f}"
               f" | {r.get('peak_gib', '-')} | {r['mfu']:.1%} |")
+    profile = None
     if args.profile and device.type == "cuda":
-        profile_step(model, loss_fn, config, device)
+        profile = profile_step(model, loss_fn, config, device, args.compile)
     if args.out:
-        Path(args.out).write_text(json.dumps({"device": str(device), "dropout": args.dropout,
-                                              "results": results},
-                                             indent=2))
+        gpu = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
+        Path(args.out).write_text(json.dumps({
+            "device": gpu, "torch": torch.__version__, "dropout": args.dropout,
+            "results": results, "profile_long_finlora": profile}, indent=2))
     return 0
 
 

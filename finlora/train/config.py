@@ -61,6 +61,9 @@ class TrainConfig(BaseModel):
     gradient_checkpointing: bool = Field(False, description="Recompute activations (less memory).")
     fused_lora: bool = Field(True, description="finlora's fused LoRA layer (same math as PEFT, "
                              "less memory and time); off = PEFT's own forward.")
+    compile_layers: bool | None = Field(
+        None, description="torch.compile the decoder layers' norm / attention / MLP blocks "
+        "(fused elementwise kernels); None = on with CUDA, off on CPU.")
     seed: int = Field(42, description="Seed for data order, adapter init and dropout.")
     save_every: int = Field(0, ge=0, description="Checkpoint every N steps (0 = only at the end).")
     log_every: int = Field(1, ge=1, description="Write a metrics line every N steps.")

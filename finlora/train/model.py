@@ -14,6 +14,7 @@ from torch import nn
 
 from finlora.errors import ConfigError, ModelError
 from finlora.models import load_base_model
+from finlora.train.compiled_layers import compile_decoder_layers
 from finlora.train.config import TrainConfig
 from finlora.train.fast_lora import patch_lora_layers
 
@@ -87,6 +88,8 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     model = get_peft_model(base, lora_config(config))
     if config.fused_lora:
         patch_lora_layers(model)
+    if config.compile_layers or (config.compile_layers is None and device.type == "cuda"):
+        compile_decoder_layers(model)
     model.train()
     return model
 

@@ -1,0 +1,75 @@
+"""Fused elementwise work in the decoder layers, through torch.compile.
+
+Between its matrix products a Llama-style decoder layer runs many small elementwise kernels in
+eager mode: RMSNorm in fp32 (cast, square, mean, rsqrt, scale, cast back), rotary embeddings
+(slices, a concatenation, four products), SiLU × up, residual adds, and their backward
+kernels. On an H200 those took about a third of a QLoRA step (docs/performance.md).
+`compile_decoder_layers` hands each decoder layer's forward to torch.compile, which fuses those
+runs into a few generated kernels, forward and backward.
+
+The linear layers are left out of the compiled graphs (`torch.compiler.disable`): the fused
+LoRA function, bitsandbytes kernels and PEFT's own layers keep running as they are, so the
+graphs break around them and only the elementwise code between them is compiled. All layers
+share one compiled code object, compiled once per shape family (batch rows and row length
+become dynamic after the first change), so training does not recompile per step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+RECOMPILE_LIMIT = 64  # compiled variants per code object (graph pieces × shape families)
+
+
+def _opaque(module: nn.Module) -> bool:
+    """Modules torch.compile should call, not trace: every linear layer that is not plain."""
+    from peft.tuners.lora import LoraLayer
+
+    return isinstance(module, LoraLayer) or (
+        "Linear" in type(module).__name__ and type(module) is not nn.Linear)
+
+
+def _decoder_layers(model: nn.Module) -> list[nn.Module]:
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder = base.get_decoder()
+    layers = getattr(decoder, "layers", None)
+    if layers is None:
+        raise TypeError(f"{type(decoder).__name__} has no `layers` list to compile")
+    return list(layers)
+
+
+def compile_decoder_layers(model: nn.Module) -> int:
+    """Compile the norms, attention and MLP blocks of every decoder layer; return how many.
+
+    Linear layers inside them stay eager. The blocks are compiled, not the layer itself,
+    because gradient checkpointing wraps the layer's forward (the compiled blocks run again,
+    compiled, when the backward recomputes them). Undo with `uncompile_decoder_layers`. Needs
+    a torch.compile backend: Triton on CUDA, a C++ compiler on CPU.
+    """
+    torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit,
+                                                RECOMPILE_LIMIT)
+    blocks = 0
+    for layer in _decoder_layers(model):
+        for module in layer.modules():
+            if _opaque(module) and "_finlora_eager_forward" not in vars(module):
+                module._finlora_eager_forward = module.forward
+                module.forward = torch.compiler.disable(module.forward, recursive=True)
+        for block in layer.children():
+            if not _opaque(block) and block._compiled_call_impl is None:
+                block.compile()
+                blocks += 1
+    return blocks
+
+
+def uncompile_decoder_layers(model: nn.Module) -> None:
+    """Undo `compile_decoder_layers` (eager forwards everywhere again)."""
+    for layer in _decoder_layers(model):
+        for block in layer.children():
+            block._compiled_call_impl = None
+        for module in layer.modules():
+            eager: Any = vars(module).pop("_finlora_eager_forward", None)
+            if eager is not None:
+                module.forward = eager

@@ -1,0 +1,46 @@
+"""Compiled decoder blocks (torch.compile, linear layers excluded) compute what eager does:
+same loss and gradients on the real embedded model, nf4 base, fused LoRA, with gradient
+checkpointing, over batches of changing shape (the recompile to dynamic shapes included)."""
+
+from __future__ import annotations
+
+import pytest
+
+from finlora.models import load_tokenizer
+from finlora.train import TrainConfig
+from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
+from finlora.train.data import collate
+
+from .helpers import answer_loss_with_random_b, fpb_items, loss_and_grads
+
+pytestmark = pytest.mark.slow
+
+
+def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
+    import torch._dynamo.utils
+
+    config = TrainConfig(quantization="nf4", dropout=0.0, target_modules="all-linear", rank=8,
+                         seed=5, gradient_checkpointing=True, compile_layers=False)
+    loss_fn = answer_loss_with_random_b(embedded_model_path, config, std=0.05)
+    tokenizer = load_tokenizer(embedded_model_path)
+    items = fpb_items(tokenizer, 7, max_seq_len=128)
+    batches = [collate(part, max_seq_len=128, packing=True, pad_id=tokenizer.pad_token_id)
+               for part in (items[:2], items[2:7])]
+    assert batches[0]["input_ids"].shape != batches[1]["input_ids"].shape
+    normalizers = [2.0, 5.0]
+    eager = [loss_and_grads(loss_fn, b, n) for b, n in zip(batches, normalizers, strict=True)]
+
+    torch._dynamo.utils.counters.clear()
+    layers = loss_fn.model.get_base_model().model.layers
+    assert compile_decoder_layers(loss_fn.model) == 4 * len(layers)  # attention, MLP, 2 norms
+    compiled = [loss_and_grads(loss_fn, b, n) for b, n in zip(batches, normalizers, strict=True)]
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] > 0  # really compiled
+    for (eager_loss, eager_grads), (loss, grads) in zip(eager, compiled, strict=True):
+        assert loss == pytest.approx(eager_loss, rel=1e-4)
+        assert grads.keys() == eager_grads.keys()
+        diff = sum(float((grads[k] - eager_grads[k]).pow(2).sum()) for k in grads) ** 0.5
+        norm = sum(float(eager_grads[k].pow(2).sum()) for k in grads) ** 0.5
+        assert diff <= 1e-3 * norm, (diff, norm)
+
+    uncompile_decoder_layers(loss_fn.model)
+    assert all(block._compiled_call_impl is None for layer in layers for block in layer.children())
