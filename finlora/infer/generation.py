@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from finlora.tasks.base import split_trailing_space
+from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -23,7 +23,7 @@ def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts
     """
     import torch
 
-    ids = [tokenizer(split_trailing_space(p)[0])["input_ids"] for p in prompts]
+    ids = [prompt_token_ids(tokenizer, split_trailing_space(p)[0]) for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: -len(ids[i]))
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     device = next(model.parameters()).device

@@ -29,7 +29,7 @@ from finlora.infer.scoring import (
     pack_batch,
     split_causal_lm,
 )
-from finlora.tasks.base import split_trailing_space
+from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
     import torch
@@ -99,7 +99,7 @@ def pipeline_score_labels(model: Any, tokenizer: Any, prompts: Sequence[str],
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     contexts = [split_trailing_space(p) for p in prompts]
-    prompt_ids = [tokenizer(c)["input_ids"] for c, _ in contexts]
+    prompt_ids = [prompt_token_ids(tokenizer, c) for c, _ in contexts]
     label_ids = [label_token_ids(tokenizer, [space + label for label in ls])
                  for (_, space), ls in zip(contexts, labels, strict=True)]
     results: list[LabelScores] = []

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from finlora.tasks.base import split_trailing_space
+from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
     import torch
@@ -310,8 +310,6 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     list per prompt. `end` is the text that follows an answer (default: end of text; a
     separator such as "," inside a list of answers). Prompts are grouped by length into
     batches; results keep input order."""
-    import torch
-
     if labels and isinstance(labels[0], str):
         per_prompt: list[Sequence[str]] = [labels] * len(prompts)  # type: ignore[list-item]
     else:
@@ -319,7 +317,7 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     if len(per_prompt) != len(prompts):
         raise ValueError(f"{len(prompts)} prompts but {len(per_prompt)} label lists")
     contexts = [split_trailing_space(p) for p in prompts]
-    prompt_ids = [tokenizer(context)["input_ids"] for context, _ in contexts]
+    prompt_ids = [prompt_token_ids(tokenizer, context) for context, _ in contexts]
     cache: dict[tuple[str, ...], list[list[int]]] = {}
     label_ids = []
     for (_, space), ls in zip(contexts, per_prompt, strict=True):
@@ -327,9 +325,25 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
         if key not in cache:
             cache[key] = label_token_ids(tokenizer, key, end)
         label_ids.append(cache[key])
-    order = sorted(range(len(prompts)), key=lambda i: -len(prompt_ids[i]))
-    results: list[LabelScores | None] = [None] * len(prompts)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    scored = score_sorted_batches(model, prompt_ids, label_ids, batch_size=batch_size,
+                                  pad_id=pad_id, normalization=normalization,
+                                  reuse_prefix=reuse_prefix, prefix_cache=prefix_cache)
+    return [LabelScores(tuple(ls), tuple(scores), tuple(sums))
+            for ls, (scores, sums) in zip(per_prompt, scored, strict=True)]
+
+
+def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
+                         label_ids: Sequence[Sequence[Sequence[int]]], *, batch_size: int,
+                         pad_id: int, normalization: Normalization = "mean",
+                         reuse_prefix: bool = True, prefix_cache: PrefixCache | None = None,
+                         ) -> list[tuple[list[float], list[float]]]:
+    """`score_batch` over any number of prompts: grouped by length into batches of
+    `batch_size` (little padding), results in input order."""
+    import torch
+
+    order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
+    results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
@@ -337,6 +351,6 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                                  [label_ids[i] for i in chunk], pad_id=pad_id,
                                  normalization=normalization, reuse_prefix=reuse_prefix,
                                  prefix_cache=prefix_cache)
-            for i, (scores, sums) in zip(chunk, scored, strict=True):
-                results[i] = LabelScores(tuple(per_prompt[i]), tuple(scores), tuple(sums))
+            for i, result in zip(chunk, scored, strict=True):
+                results[i] = result
     return results  # type: ignore[return-value]

@@ -29,6 +29,18 @@ def split_trailing_space(prompt: str) -> tuple[str, str]:
     return stripped, prompt[len(stripped):]
 
 
+def prompt_token_ids(tokenizer: Any, prompt: str) -> list[int]:
+    """A prompt's token ids exactly as training and inference both feed them.
+
+    The tokenizer adds its special tokens (Llama's BOS; SmolLM2 adds none), unless the text
+    already starts with the BOS, as a chat template's output does. Answers are tokenized
+    without special tokens and appended, so a prompt always starts the same way.
+    """
+    bos = getattr(tokenizer, "bos_token", None)
+    add_special = not (isinstance(bos, str) and bos and prompt.startswith(bos))
+    return list(tokenizer(prompt, add_special_tokens=add_special)["input_ids"])
+
+
 @dataclass(frozen=True)
 class Example:
     """One prompt with its gold answer.

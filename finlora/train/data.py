@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from finlora.errors import DataError
 from finlora.tasks import Example, Task
-from finlora.tasks.base import split_trailing_space
+from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
     import torch
@@ -55,7 +55,7 @@ def tokenize_examples(task_examples: Sequence[tuple[Task, Sequence[Example]]], t
                             "limit); choose another split or task")
         for index, example in enumerate(examples):
             prompt, space = split_trailing_space(task.render(example, tokenizer, chat))
-            prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            prompt_ids = prompt_token_ids(tokenizer, prompt)
             answer_ids = tokenizer(space + example.target,
                                    add_special_tokens=False)["input_ids"] + [eos]
             if not example.target.strip():

@@ -86,3 +86,35 @@ def test_plan_is_deterministic_and_shards_the_same_global_batch() -> None:
     again = make_plan(10, batch_size=4, grad_accum=1, world_size=1, seed=3, epochs=2,
                       max_steps=None)
     assert [again.step(s) for s in range(5)] == [single.step(s) for s in range(5)]
+
+
+def test_prompts_start_as_inference_feeds_them_with_a_bos_tokenizer(embedded_model_path,
+                                                                      fpb) -> None:
+    """With a tokenizer that adds a BOS (as Llama's does), training prompts start with it,
+    exactly as inference tokenizes them, and a chat-rendered prompt gets no second BOS."""
+    from tokenizers.processors import TemplateProcessing
+
+    from finlora.tasks.base import prompt_token_ids, split_trailing_space
+
+    bos_tokenizer = load_tokenizer(embedded_model_path)
+    bos, bos_id = bos_tokenizer.bos_token, bos_tokenizer.bos_token_id
+    bos_tokenizer._tokenizer.post_processor = TemplateProcessing(
+        single=f"{bos} $A", special_tokens=[(bos, bos_id)])
+    example = fpb.load("train", limit=1)[0]
+    [item] = tokenize_examples([(fpb, [example])], bos_tokenizer, chat=False, max_seq_len=256)
+    fed = prompt_token_ids(bos_tokenizer, split_trailing_space(example.prompt)[0])
+    assert fed[0] == bos_id and fed[1] != bos_id
+    assert item.input_ids[:len(fed)] == fed
+    assert prompt_token_ids(bos_tokenizer, bos + "Hello") == [bos_id] + bos_tokenizer(
+        "Hello", add_special_tokens=False)["input_ids"]
+    # what label scoring feeds the model for the same prompt
+    from finlora.infer.scoring import score_labels
+    from finlora.models import load_base_model
+
+    model = load_base_model(embedded_model_path, quantization="none")
+    seen = []
+    hook = model.get_input_embeddings().register_forward_hook(
+        lambda _module, args, _out: seen.append(args[0][0].tolist()))
+    score_labels(model, bos_tokenizer, [example.prompt], ["negative", "neutral", "positive"])
+    hook.remove()
+    assert seen[-1][:len(fed)] == fed
