@@ -1,15 +1,22 @@
 """Inference throughput: finlora's label scoring vs stock `model.generate`, side by side.
 
-Same model, same prompts (256 tokens), in one run: a Llama-3.1-8B-shaped model with random
-weights (speed does not depend on the values), bf16 and then bitsandbytes nf4 (double quant,
-bf16 compute). Per batch size (1, 16, 64), prompts/s for
-  - stock: `model.generate`, greedy, exactly 16 new tokens, left padding;
+Same model, same prompts, in one run: a Llama-3.1-8B-shaped model with random weights (speed
+does not depend on the values), bf16 and then bitsandbytes nf4 (double quant, bf16 compute).
+Two workloads:
+
+`uniform256`: one batch of 256-token prompts (a 32-token instruction shared by all, as FinLoRA
+prompts share theirs, then 224 tokens of their own). Per batch size (1, 16, 64), prompts/s for
+  - stock: `model.generate`, greedy, exactly 16 new tokens;
   - finlora classification: `score_batch` over 3 one-token labels (FPB-like) and over 7
     multi-token labels (NWGI-like) — one forward pass with the answers in a token trie;
   - finlora extraction: `score_batch` choosing one of 24 multi-token concept names (an XBRL tag
     question); the value is then read from the filing, no generation.
-Every prompt starts with the same 32-token instruction, as FinLoRA prompts do; the other 224
-tokens differ per prompt.
+
+`fpb`: the sentiment task as users run it: 8 batches' worth of prompts with the token lengths
+of FPB's prompts (33-119 tokens, mean 63; the first 25 tokens — FinLoRA's instruction — shared),
+3 one-token labels. stock: `model.generate` over the prompts in their order, `batch` at a time,
+left-padded, exactly 16 new tokens; finlora: `score_sorted_batches` (what `Predictor` runs:
+prompts grouped by length, then `score_batch`).
 
     python benchmarks/bench_infer.py --out results/        # on a CUDA machine
 """
@@ -23,21 +30,27 @@ from pathlib import Path
 
 import torch
 
-from finlora.infer.scoring import score_batch
+from finlora.infer.scoring import score_batch, score_sorted_batches
 
 LLAMA_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
                 num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
                 rope_theta=500000.0, max_position_embeddings=8192)
 PROMPT_TOKENS, SHARED_TOKENS, NEW_TOKENS = 256, 32, 16
+FPB_SHARED_TOKENS, FPB_BATCHES = 25, 8
+HERE = Path(__file__).parent
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+TINY = dict(hidden_size=256, intermediate_size=688, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=4096)
 
 
-def build_model(layers: int | None) -> torch.nn.Module:
+def build_model(layers: int | None, tiny: bool) -> torch.nn.Module:
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    config = LlamaConfig(**{**LLAMA_8B, **({"num_hidden_layers": layers} if layers else {})})
+    shape = {**LLAMA_8B, **(TINY if tiny else {})}
+    config = LlamaConfig(**{**shape, **({"num_hidden_layers": layers} if layers else {})})
     config._attn_implementation = "sdpa"
     torch.set_default_dtype(torch.bfloat16)
-    with torch.device("cuda"):
+    with torch.device(DEVICE):
         model = LlamaForCausalLM(config)
     torch.set_default_dtype(torch.float32)
     return model.eval()
@@ -56,9 +69,10 @@ def to_nf4(model: torch.nn.Module) -> torch.nn.Module:
                                           compress_statistics=True, device="meta")
                     q.weight = bnb.nn.Params4bit(child.weight.data, requires_grad=False,
                                                  quant_type="nf4", compress_statistics=True)
-                    setattr(parent, name, q.to("cuda"))
+                    setattr(parent, name, q.to(DEVICE))
                     del child
-    torch.cuda.empty_cache()
+    if DEVICE == "cuda":
+        torch.cuda.empty_cache()
     return model
 
 
@@ -67,6 +81,16 @@ def make_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:
     shared = torch.randint(1000, vocab, (SHARED_TOKENS,), generator=g).tolist()
     return [shared + torch.randint(1000, vocab, (PROMPT_TOKENS - SHARED_TOKENS,),
                                    generator=g).tolist() for _ in range(n)]
+
+
+def fpb_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:
+    """Random ids with the token lengths of FPB's prompts; the instruction is shared."""
+    lengths = [p for p, _ in json.loads((HERE / "fpb_lengths.json").read_text())["lengths"]]
+    g = torch.Generator().manual_seed(seed)
+    shared = torch.randint(1000, vocab, (FPB_SHARED_TOKENS,), generator=g).tolist()
+    picks = torch.randint(0, len(lengths), (n,), generator=g).tolist()
+    return [shared + torch.randint(1000, vocab, (lengths[i] - FPB_SHARED_TOKENS,),
+                                   generator=g).tolist() for i in picks]
 
 
 def label_sets(vocab: int) -> dict[str, list[list[int]]]:
@@ -82,18 +106,50 @@ def label_sets(vocab: int) -> dict[str, list[list[int]]]:
 
 def timed(fn, repeats: int) -> float:
     fn()  # warm-up
-    torch.cuda.synchronize()
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
-    torch.cuda.synchronize()
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
     return (time.perf_counter() - start) / repeats
 
 
 def stock_generate(model, prompts: list[list[int]]) -> None:
-    ids = torch.tensor(prompts, device="cuda")  # equal lengths: no padding needed
-    model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
+    """One `generate` call; prompts of unequal length are left-padded."""
+    width = max(len(p) for p in prompts)
+    ids = torch.zeros((len(prompts), width), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, p in enumerate(prompts):
+        ids[row, width - len(p):] = torch.tensor(p)
+        mask[row, width - len(p):] = 1
+    model.generate(input_ids=ids.to(DEVICE), attention_mask=mask.to(DEVICE), do_sample=False,
                    max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS, pad_token_id=0)
+
+
+def run_fpb(model, precision: str, batches: list[int], repeats: int) -> list[dict]:
+    vocab = model.config.vocab_size
+    labels = label_sets(vocab)["classification (3 labels)"]
+    rows = []
+    for batch in batches:
+        prompts = fpb_prompts(FPB_BATCHES * batch, vocab, seed=batch)
+        chunks = [prompts[i:i + batch] for i in range(0, len(prompts), batch)]
+        with torch.inference_mode():
+            seconds = timed(lambda chunks=chunks: [stock_generate(model, c) for c in chunks],
+                            repeats)
+            stock = len(prompts) / seconds
+            seconds = timed(lambda prompts=prompts, batch=batch: score_sorted_batches(
+                model, prompts, [labels] * len(prompts), batch_size=batch, pad_id=0), repeats)
+        rows.append(dict(precision=precision, batch=batch,
+                         workload="fpb: stock generate (16 tokens)", prompts_per_s=stock,
+                         speedup=1.0))
+        rows.append(dict(precision=precision, batch=batch,
+                         workload="fpb: finlora classification (3 labels)",
+                         prompts_per_s=len(prompts) / seconds,
+                         speedup=len(prompts) / seconds / stock))
+        print(json.dumps(rows[-2:]), flush=True)
+    return rows
 
 
 def run(model, precision: str, batches: list[int], repeats: int) -> list[dict]:
@@ -121,17 +177,22 @@ def main() -> None:
     parser.add_argument("--batches", default="1,16,64")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--layers", type=int, default=None, help="fewer layers (smoke test)")
+    parser.add_argument("--tiny", action="store_true", help="a tiny model (CPU smoke test)")
     parser.add_argument("--precision", default="bf16,nf4")
+    parser.add_argument("--workloads", default="uniform256,fpb")
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
-    model = build_model(args.layers)
+    model = build_model(args.layers, args.tiny)
     rows = []
     for precision in args.precision.split(","):
         if precision == "nf4":
             model = to_nf4(model)
-        rows += run(model, precision, batches, args.repeats)
-    gpu = torch.cuda.get_device_name()
+        if "uniform256" in args.workloads:
+            rows += run(model, precision, batches, args.repeats)
+        if "fpb" in args.workloads:
+            rows += run_fpb(model, precision, batches, args.repeats)
+    gpu = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu"
     lines = [f"GPU: {gpu}; torch {torch.__version__}", "",
              "| precision | batch | workload | prompts/s | vs stock |", "|---|---|---|---|---|"]
     lines += [f"| {r['precision']} | {r['batch']} | {r['workload']} | {r['prompts_per_s']:.1f} | "

@@ -35,7 +35,11 @@ from pathlib import Path
 import torch
 
 from finlora.train import TrainConfig
-from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
+from finlora.train.compiled_layers import (
+    compile_decoder_layers,
+    compiler_works,
+    uncompile_decoder_layers,
+)
 from finlora.train.data import IGNORE, Tokenized, collate
 from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
 from finlora.train.model import AnswerLoss, lora_config
@@ -236,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     device = torch.device("cuda" if torch.cuda.is_available() and not args.tiny else "cpu")
+    if args.compile:
+        problem = compiler_works(device)
+        print(f"torch.compile on {device}: {problem or 'works'}", flush=True)
+        args.compile = problem is None
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     config = llama_config(args.tiny)
     began = time.perf_counter()

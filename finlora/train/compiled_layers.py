@@ -24,6 +24,20 @@ from torch import nn
 RECOMPILE_LIMIT = 64  # compiled variants per code object (graph pieces × shape families)
 
 
+def compiler_works(device: torch.device) -> str | None:
+    """None if torch.compile runs on `device` here, else why not (no Triton, no C compiler...).
+
+    Compiles and runs one small function: a few seconds, once per process.
+    """
+    try:
+        fn = torch.compile(lambda x: nn.functional.silu(x) * x, dynamic=False)
+        fn(torch.ones(16, device=device))
+    except Exception as exc:  # noqa: BLE001 - any backend failure means "not here"
+        message = str(exc).strip()
+        return f"{type(exc).__name__}: {message.splitlines()[0][:200] if message else ''}"
+    return None
+
+
 def _opaque(module: nn.Module) -> bool:
     """Modules torch.compile should call, not trace: every linear layer that is not plain."""
     from peft.tuners.lora import LoraLayer

@@ -7,6 +7,7 @@ prompt tokens (most of a financial training example).
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -14,7 +15,7 @@ from torch import nn
 
 from finlora.errors import ConfigError, ModelError
 from finlora.models import load_base_model
-from finlora.train.compiled_layers import compile_decoder_layers
+from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
 from finlora.train.config import TrainConfig
 from finlora.train.fast_lora import patch_lora_layers
 
@@ -89,7 +90,15 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     if config.fused_lora:
         patch_lora_layers(model)
     if config.compile_layers or (config.compile_layers is None and device.type == "cuda"):
-        compile_decoder_layers(model)
+        problem = compiler_works(device)
+        if problem is None:
+            compile_decoder_layers(model)
+        elif config.compile_layers:
+            raise ConfigError(f"compile_layers: torch.compile does not work on {device} here "
+                              f"({problem}); set compile_layers: false")
+        else:
+            warnings.warn(f"torch.compile does not work on {device} here ({problem}); "
+                          "decoder layers stay eager", RuntimeWarning, stacklevel=2)
     model.train()
     return model
 
