@@ -1,11 +1,21 @@
-"""Train (and evaluate) the adapters finlora ships for the embedded SmolLM2-135M-Instruct.
+"""Train (and evaluate) the adapters finlora ships for the embedded SmolLM2-135M-Instruct, and
+the adapters behind the other rows of docs/results.md.
 
     python scripts/train_shipped_adapters.py --out runs/shipped            # GPU or CPU
-    python scripts/train_shipped_adapters.py --out runs/shipped --only sentiment
+    python scripts/train_shipped_adapters.py --out runs/shipped --only sentiment,xbrl
+    python scripts/train_shipped_adapters.py --out runs/more --only ner,tagging,finlora-xbrl
 
-Writes OUT/sentiment and OUT/xbrl-extraction (PEFT adapter folders), and OUT/results-*/ (the
-`finlora eval` results folders: base vs finetuned). The XBRL adapter is trained on questions
-built from four bundled filings and evaluated on the two it never saw.
+Groups (each writes OUT/<adapter> and OUT/results-<group>/, a `finlora eval` results folder
+with base vs finetuned, as soon as it finishes):
+  sentiment     adapter `sentiment` (shipped): FPB + FiQA + TFNS + NWGI train splits mixed;
+                evaluated on the four test splits.
+  xbrl          adapter `xbrl-extraction` (shipped): questions built from four bundled filings;
+                evaluated on the two filings it never saw.
+  ner           adapter `ner`: FinLoRA's NER train split; evaluated on its test split.
+  tagging       adapter `xbrl-tagging`: FiNER-139 train split (FNXL's train prompts are longer
+                than the model's context); evaluated on FiNER and FNXL.
+  finlora-xbrl  no training: the shipped `xbrl-extraction` adapter against the base model on
+                FinLoRA's xbrl_tags / xbrl_value / xbrl_formula sets.
 """
 
 from __future__ import annotations
@@ -46,49 +56,73 @@ class FilingQuestions(XBRLExtraction):
         return self.examples[:limit] if limit else self.examples
 
 
+NER = dict(SENTIMENT, max_seq_len=1024)
+TAGGING = dict(XBRL, learning_rate=3e-4, epochs=4, batch_size=4, max_seq_len=3456)
+SHIPPED = Path(__file__).resolve().parents[1] / "finlora" / "adapters"
+FINLORA_XBRL = ["xbrl_tags", "xbrl_value", "xbrl_formula"]
+GROUPS = ["sentiment", "xbrl", "ner", "tagging", "finlora-xbrl"]
+
+
+def compare(adapter_dir: Path, task_list: list, out: Path, *, batch_size: int,
+            limit: int | None) -> None:
+    """Base vs adapter on each task (one model in memory), written to `out` after each task."""
+    predictor = Predictor(adapters={"finetuned": adapter_dir}, batch_size=batch_size)
+    base, tuned = [], []
+    for task in task_list:
+        base.append(evaluate(task, predictor=predictor, use_adapter="base", limit=limit))
+        tuned.append(evaluate(task, adapter=str(adapter_dir), predictor=predictor,
+                              use_adapter="finetuned", limit=limit))
+        write_results(out, base, tuned)
+        print(markdown_table(base[-1:], tuned[-1:]), flush=True)
+
+
+def train(task, config: dict, out: Path, timings: dict) -> Path:
+    start = time.perf_counter()
+    result = finetune(task, config=TrainConfig.build(**config), output_dir=out)
+    timings[f"train_{out.name}_s"] = round(time.perf_counter() - start, 1)
+    return result.adapter_dir
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", choices=["sentiment", "xbrl"], default=None)
+    parser.add_argument("--only", default="sentiment,xbrl",
+                        help=f"comma-separated groups among {GROUPS}")
     parser.add_argument("--eval-limit", type=int, default=None)
     parser.add_argument("--smoke", action="store_true",
                         help="A few steps on a few examples: checks the recipe runs end to end.")
     args = parser.parse_args()
+    groups = args.only.split(",")
+    if unknown := set(groups) - set(GROUPS):
+        parser.error(f"unknown groups {sorted(unknown)}; choose among {GROUPS}")
     if args.smoke:
-        for config in (SENTIMENT, XBRL):
+        for config in (SENTIMENT, XBRL, NER, TAGGING):
             config.update(max_steps=1, batch_size=2, limit=2)
         args.eval_limit = 2
-    timings = {}
-    if args.only in (None, "sentiment"):
-        start = time.perf_counter()
-        result = finetune("sentiment", config=TrainConfig.build(**SENTIMENT),
-                          output_dir=args.out / "sentiment")
-        timings["train_sentiment_s"] = time.perf_counter() - start
-        predictor = Predictor(adapters={"finetuned": result.adapter_dir}, batch_size=64)
-        base, tuned = [], []
-        for name in ["fpb", "fiqa", "tfns", "nwgi"]:
-            base.append(evaluate(name, predictor=predictor, use_adapter="base",
-                                 limit=args.eval_limit))
-            tuned.append(evaluate(name, adapter=str(result.adapter_dir), predictor=predictor,
-                                  use_adapter="finetuned", limit=args.eval_limit))
-        write_results(args.out / "results-sentiment", base, tuned)
-        print(markdown_table(base, tuned))
-    if args.only in (None, "xbrl"):
-        train_set = FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train")
-        held_out = FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout")
-        start = time.perf_counter()
-        result = finetune(train_set, config=TrainConfig.build(**XBRL),
-                          output_dir=args.out / "xbrl-extraction")
-        timings["train_xbrl_s"] = time.perf_counter() - start
-        predictor = Predictor(adapters={"finetuned": result.adapter_dir}, batch_size=8)
-        base = [evaluate(held_out, predictor=predictor, use_adapter="base",
-                         limit=args.eval_limit)]
-        tuned = [evaluate(held_out, adapter=str(result.adapter_dir), predictor=predictor,
-                          use_adapter="finetuned", limit=args.eval_limit)]
-        write_results(args.out / "results-xbrl", base, tuned)
-        print(markdown_table(base, tuned))
-        print(json.dumps({"base": base[0].metrics, "finetuned": tuned[0].metrics}, indent=1))
-    (args.out / "timings.json").write_text(json.dumps(timings, indent=1))
+    timings: dict[str, float] = {}
+    out, limit = args.out, args.eval_limit
+    for group in groups:  # in the order given
+        if group == "sentiment":
+            adapter = train("sentiment", SENTIMENT, out / "sentiment", timings)
+            compare(adapter, ["fpb", "fiqa", "tfns", "nwgi"], out / "results-sentiment",
+                    batch_size=64, limit=limit)
+        elif group == "xbrl":
+            adapter = train(FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"), XBRL,
+                            out / "xbrl-extraction", timings)
+            compare(adapter, [FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout")],
+                    out / "results-xbrl", batch_size=8, limit=limit)
+        elif group == "ner":
+            adapter = train("ner", NER, out / "ner", timings)
+            compare(adapter, ["ner"], out / "results-ner", batch_size=64, limit=limit)
+        elif group == "tagging":
+            adapter = train("finer", TAGGING, out / "xbrl-tagging", timings)
+            compare(adapter, ["finer", "fnxl"], out / "results-tagging", batch_size=8,
+                    limit=limit)
+        else:  # finlora-xbrl
+            compare(SHIPPED / "xbrl-extraction", FINLORA_XBRL,
+                    out / "results-finlora-xbrl", batch_size=8, limit=limit)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "timings.json").write_text(json.dumps(timings, indent=1))
     print(timings)
 
 

@@ -14,7 +14,7 @@ import ast
 import operator
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext
+from decimal import Decimal, DivisionByZero, InvalidOperation, getcontext, localcontext
 
 getcontext().prec = 40
 
@@ -117,5 +117,9 @@ def numbers_equal(a: Decimal | None, b: Decimal | None, places: int = 2) -> bool
     """Equal as numbers, after rounding both to `places` decimals (for ratios)."""
     if a is None or b is None:
         return False
+    if not (a.is_finite() and b.is_finite()):
+        return False
     quantum = Decimal(1).scaleb(-places)
-    return a.quantize(quantum) == b.quantize(quantum)
+    with localcontext() as context:
+        context.prec = max(28, a.adjusted() + places + 2, b.adjusted() + places + 2)
+        return a.quantize(quantum) == b.quantize(quantum)

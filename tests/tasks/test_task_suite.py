@@ -19,7 +19,13 @@ from finlora.tasks.data import bundled as bundled_path
 from finlora.tasks.data import read_csv, read_jsonl
 from finlora.tasks.metrics import classification_report
 from finlora.tasks.ner import ner_sentence
-from finlora.tasks.parsing import evaluate_formula, match_label, match_tag, parse_number
+from finlora.tasks.parsing import (
+    evaluate_formula,
+    match_label,
+    match_tag,
+    numbers_equal,
+    parse_number,
+)
 from finlora.tasks.sentiment import _key as ascii_key
 from finlora.tasks.sentiment import input_text
 from finlora.tasks.xbrl_extraction import question_prompt as xbrl_prompt
@@ -165,6 +171,18 @@ def test_garbage_is_unparsed_and_wrong(name: str) -> None:
     assert all(p is None for p in parsed)
     result = task.score(parsed, examples)
     assert result["accuracy"] == 0.0 and result["parse_failures"] == len(examples)
+
+
+def test_huge_or_odd_generated_numbers_score_wrong_not_crash() -> None:
+    """A model may generate a 40-digit number; rounding it must not raise (it once did)."""
+    task = tasks.get("xbrl_value")
+    examples = task.load("test", limit=3)
+    answers = [task.parse_answer("9" * 40, examples[0]), task.parse_answer("1e999", examples[1]),
+               examples[2].target]
+    result = task.score(answers, examples)
+    assert result["accuracy"] == pytest.approx(1 / 3)
+    assert numbers_equal(Decimal("9" * 40), Decimal("9" * 40))
+    assert not numbers_equal(Decimal("NaN"), Decimal(1))
 
 
 def test_ner_sentence_never_straddles_splits() -> None:
