@@ -7,8 +7,10 @@ inputs, the last stage returns the scores (other ranks get None):
 
     torchrun --nproc-per-node 2 -m finlora.infer.pipeline --task fpb --limit 8 -o scores.json
 
-Each rank loads the model on the host, keeps its own layers (the first also the embeddings, the
-last the final norm and LM head) and moves only those to its device.
+Each rank reads only its own weights from the checkpoint's safetensors files (`load_stage_model`:
+its layers, the first rank also the embeddings, the last the final norm and LM head); the rest of
+the model stays on the meta device and takes no memory, so a model larger than one host's or
+one GPU's memory still runs when split over enough ranks.
 """
 
 from __future__ import annotations
@@ -78,6 +80,65 @@ def build_stage_module(model: Any, stage: int, num_stages: int) -> torch.nn.Modu
     return DecoderStage()
 
 
+def _checkpoint_files(model_path: str) -> list[Path]:
+    folder = Path(model_path)
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        names = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        return [folder / name for name in names]
+    if (folder / "model.safetensors").is_file():
+        return [folder / "model.safetensors"]
+    from finlora.errors import ModelError
+
+    raise ModelError(f"{model_path}: no safetensors checkpoint (model.safetensors or its "
+                     "index) to read pipeline stages from")
+
+
+def load_stage_model(model_path: str, stage: int, num_stages: int, dtype: torch.dtype) -> Any:
+    """The causal LM with only `stage`'s weights loaded on the host; all others on meta.
+
+    The architecture is built on the meta device, the stage's parameter names are read off
+    the stage module, and just those tensors are read from the safetensors files (a tied LM
+    head and embedding stay one tensor). Rotary embeddings are rebuilt on the host.
+    """
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from finlora.errors import ModelError
+
+    config = AutoConfig.from_pretrained(model_path)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+    decoder, head = split_causal_lm(model)
+    needed = {id(p) for p in build_stage_module(model, stage, num_stages).parameters()}
+    if stage == num_stages - 1:
+        needed |= {id(p) for p in head.parameters()}
+    # tied weights (an LM head sharing the embedding matrix) are one parameter, several names
+    names_of: dict[int, list[str]] = {}
+    for name, param in model.named_parameters(remove_duplicate=False):
+        if id(param) in needed:
+            names_of.setdefault(id(param), []).append(name)
+    tensors: dict[int, torch.Tensor] = {}
+    for file in _checkpoint_files(model_path):
+        with safe_open(str(file), framework="pt") as reader:
+            present = set(reader.keys())
+            for key, names in names_of.items():
+                stored = next((n for n in names if n in present), None)
+                if key not in tensors and stored is not None:
+                    tensors[key] = reader.get_tensor(stored).to(dtype)
+    if missing := sorted(names_of[k][0] for k in names_of.keys() - tensors.keys()):
+        raise ModelError(f"{model_path}: stage {stage} weights missing from the checkpoint: "
+                         f"{missing[:5]}{' ...' if len(missing) > 5 else ''}")
+    for key, tensor in tensors.items():
+        param = torch.nn.Parameter(tensor, requires_grad=False)
+        for name in names_of[key]:
+            owner, _, attr = name.rpartition(".")
+            model.get_submodule(owner)._parameters[attr] = param
+    decoder.rotary_emb = type(decoder.rotary_emb)(config=config)  # buffers computed, not stored
+    return model.eval()
+
+
 def pipeline_score_labels(model: Any, tokenizer: Any, prompts: Sequence[str],
                           labels: Sequence[Sequence[str]], *, batch_size: int = 8,
                           microbatches: int = 2, normalization: Normalization = "mean",
@@ -144,7 +205,7 @@ def main(task_name: str, limit: int, model: str | None, batch_size: int, microba
     import torch.distributed as dist
 
     from finlora import tasks
-    from finlora.models import load_base_model, load_tokenizer, resolve_model
+    from finlora.models import load_tokenizer, resolve_model
     from finlora.xbrl.query import write_atomically
 
     cuda = torch.cuda.is_available()
@@ -155,7 +216,8 @@ def main(task_name: str, limit: int, model: str | None, batch_size: int, microba
         task = tasks.get(task_name)
         examples = task.load("test", limit=limit)
         tokenizer = load_tokenizer(path)
-        lm = load_base_model(path, device="cpu")
+        dtype = torch.bfloat16 if cuda else torch.float32
+        lm = load_stage_model(path, dist.get_rank(), dist.get_world_size(), dtype)
         scores = pipeline_score_labels(lm, tokenizer, [ex.prompt for ex in examples],
                                        [list(task.candidates(ex) or []) for ex in examples],
                                        batch_size=batch_size, microbatches=microbatches,
