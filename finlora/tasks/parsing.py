@@ -119,7 +119,9 @@ def numbers_equal(a: Decimal | None, b: Decimal | None, places: int = 2) -> bool
         return False
     if not (a.is_finite() and b.is_finite()):
         return False
+    if max(a.adjusted(), b.adjusted()) > 60:  # beyond any amount in a filing: exact comparison
+        return a == b
     quantum = Decimal(1).scaleb(-places)
     with localcontext() as context:
-        context.prec = max(28, a.adjusted() + places + 2, b.adjusted() + places + 2)
+        context.prec = 80  # room for 61 integer digits and the decimals
         return a.quantize(quantum) == b.quantize(quantum)

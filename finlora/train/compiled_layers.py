@@ -4,14 +4,15 @@ Between its matrix products a Llama-style decoder layer runs many small elementw
 eager mode: RMSNorm in fp32 (cast, square, mean, rsqrt, scale, cast back), rotary embeddings
 (slices, a concatenation, four products), SiLU × up, residual adds, and their backward
 kernels. On an H200 those took about a third of a QLoRA step (docs/performance.md).
-`compile_decoder_layers` hands each decoder layer's forward to torch.compile, which fuses those
-runs into a few generated kernels, forward and backward.
+`compile_decoder_layers` hands each decoder layer's blocks (its norms, attention block and MLP)
+to torch.compile, which fuses those runs into a few generated kernels, forward and backward.
 
 The linear layers are left out of the compiled graphs (`torch.compiler.disable`): the fused
 LoRA function, bitsandbytes kernels and PEFT's own layers keep running as they are, so the
 graphs break around them and only the elementwise code between them is compiled. All layers
 share one compiled code object, compiled once per shape family (batch rows and row length
-become dynamic after the first change), so training does not recompile per step.
+become dynamic after the first change), so training does not recompile per step. The residual
+adds between blocks stay eager (a small share of the time).
 """
 
 from __future__ import annotations
