@@ -12,8 +12,10 @@ compiled norm / attention / MLP blocks (`compile_layers`), answer-only LM head (
 fused AdamW.
 
 Cases: `short` = FPB-length examples (prompt / answer lengths of FPB's train split, random
-token ids), `long` = 8 × 512-token examples (504 prompt + 8 answer), `lean` = 4 × 512 with
-gradient checkpointing. Reported: non-padding tokens/s, peak GPU memory, MFU against a bf16
+token ids), 64 a step; `short8` = 8 a step; `short8x2` = 2 micro-batches of 8 a step (FinLoRA's
+batch and accumulation: stock runs two passes, finlora merges them into one packed pass);
+`long` = 8 × 512-token examples (504 prompt + 8 answer), `lean` = 4 × 512 with gradient
+checkpointing. Reported: non-padding tokens/s, peak GPU memory, MFU against a bf16
 peak of 790 TFLOP/s (the rate measured on an H200 here) counting 4 FLOPs per linear weight
 per token (forward + input gradient; LoRA trains no base-weight gradient), the LM head at
 answer tokens only and causal attention per example — the same useful work for both paths.
@@ -40,7 +42,7 @@ from finlora.train.compiled_layers import (
     compiler_works,
     uncompile_decoder_layers,
 )
-from finlora.train.data import IGNORE, Tokenized, collate
+from finlora.train.data import IGNORE, Tokenized, collate, merge_micro_batches
 from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
 from finlora.train.model import AnswerLoss, lora_config
 
@@ -123,9 +125,13 @@ def stock_batch(examples, device):
             "labels": labels.to(device)}
 
 
+def finlora_items(examples) -> list[Tokenized]:
+    return [Tokenized(ids, [IGNORE] * (len(ids) - a - 1) + ids[len(ids) - a:] + [IGNORE], "")
+            for ids, a in examples]
+
+
 def finlora_batch(examples, device):
-    items = [Tokenized(ids, [IGNORE] * (len(ids) - a - 1) + ids[len(ids) - a:] + [IGNORE], "")
-             for ids, a in examples]
+    items = finlora_items(examples)
     batch = collate(items, max_seq_len=512, packing=True, pad_id=0)
     normalizer = float(sum(it.n_answer for it in items))
     return {k: v.to(device) for k, v in batch.items() if k != "n_tokens"}, normalizer
@@ -143,7 +149,9 @@ def useful_flops(examples, config) -> float:
 
 
 def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict:
-    per_step = {"short": args.short_batch, "short8": 8, "long": 8, "lean": 4}[case]
+    per_micro = {"short": args.short_batch, "short8": 8, "short8x2": 8, "long": 8, "lean": 4}[case]
+    accum = 2 if case == "short8x2" else 1  # FinLoRA's default: batch 8, accumulation 2
+    per_step = per_micro * accum
     if case == "lean":
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     else:
@@ -171,12 +179,20 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
             if device.type == "cuda":
                 torch.cuda.synchronize()
             began = time.perf_counter()
-        if path == "stock":
-            loss = model(**stock_batch(examples, device)).loss
-        else:
-            batch, normalizer = finlora_batch(examples, device)
-            loss = loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer)
-        loss.backward()
+        micro = [examples[m * per_micro:(m + 1) * per_micro] for m in range(accum)]
+        if path == "stock":  # one pass per micro-batch, gradients accumulated
+            for part in micro:
+                loss = model(**stock_batch(part, device)).loss / accum
+                loss.backward()
+        else:  # finlora.train's loop: the step's micro-batches merged into packed passes
+            parts = merge_micro_batches([finlora_items(part) for part in micro], per_micro * 512)
+            normalizer = float(sum(it.n_answer for part in parts for it in part))
+            for part in parts:
+                batch = {k: v.to(device) for k, v in collate(
+                    part, max_seq_len=512, packing=True, pad_id=0).items()}
+                loss = loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"],
+                               normalizer)
+                loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if step >= args.warmup:
@@ -222,15 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tiny", action="store_true", help="tiny model (CPU smoke test)")
     parser.add_argument("--cases", default="short8,short,long,lean",
-                        help="short8 = FPB-length, 8 examples a step (FinLoRA's batch); short = "
+                        help="short8 = FPB-length, 8 examples a step (FinLoRA's batch); short8x2 "
+                             "= 2 micro-batches of 8 a step (FinLoRA's accumulation); short = "
                              "FPB-length, --short-batch a step; long = 8 x 512; lean = 4 x 512 "
                              "with gradient checkpointing")
     parser.add_argument("--paths", default="finlora,stock")
     parser.add_argument("--short-batch", type=int, default=64,
                         help="examples per step in the short case (both paths)")
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--warmup", type=int, default=3,
-                        help="untimed steps per row (the finlora path compiles in these)")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="untimed steps per row: the finlora path compiles in these, once "
+                             "per new family of batch shapes (FPB-length batches vary a lot)")
     parser.add_argument("--no-compile", dest="compile", action="store_false",
                         help="finlora path without compiled layer blocks (compile_layers=False)")
     parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (both paths)")

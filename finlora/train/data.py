@@ -153,6 +153,25 @@ def pack_rows(items: Sequence[Tokenized], max_seq_len: int, packing: bool) -> li
     return rows
 
 
+def merge_micro_batches(parts: Sequence[Sequence[Tokenized]], token_budget: int,
+                        ) -> list[list[Tokenized]]:
+    """Consecutive micro-batches of one optimizer step joined while their tokens fit
+    `token_budget`. The step's loss is a sum over its answer tokens, so one packed pass over
+    the union gives the same loss and gradients as the separate passes; for short examples
+    (FinLoRA's batch 8 × accumulation 2 of ~65-token prompts) it halves the passes."""
+    merged: list[list[Tokenized]] = []
+    used = token_budget + 1  # forces a new group for the first part
+    for part in parts:
+        size = sum(len(it.input_ids) for it in part)
+        if merged and used + size <= token_budget:
+            merged[-1].extend(part)
+            used += size
+        else:
+            merged.append(list(part))
+            used = size
+    return merged
+
+
 def collate(items: Sequence[Tokenized], *, max_seq_len: int, packing: bool, pad_id: int,
             pad_to_multiple: int = 8) -> dict[str, torch.Tensor]:
     """A micro-batch: input_ids, position_ids (restarting per example), shifted labels.

@@ -32,7 +32,14 @@ from finlora.tasks import Task, get_many
 from finlora.train import checkpoint as ckpt
 from finlora.train import distributed
 from finlora.train.config import TrainConfig
-from finlora.train.data import Plan, collate, data_hash, make_plan, tokenize_examples
+from finlora.train.data import (
+    Plan,
+    collate,
+    data_hash,
+    make_plan,
+    merge_micro_batches,
+    tokenize_examples,
+)
 from finlora.train.export import merge_adapter, save_adapter, write_atomic
 from finlora.train.model import AnswerLoss, build_model, check_target_modules
 
@@ -196,10 +203,13 @@ def _train_step(step: int, plan: Plan, items: list, runner: torch.nn.Module,
     tokens = sum(len(it.input_ids) for it in everyone)
     scale = world.world_size  # DDP averages gradients over processes; we want their sum
     local_loss = 0.0
-    for m, per_rank in enumerate(micro):
-        batch = collate([items[i] for i in per_rank[world.rank]], max_seq_len=config.max_seq_len,
-                        packing=config.packing, pad_id=pad_id)
-        sync = m == len(micro) - 1 or not world.enabled
+    parts = [[items[i] for i in per_rank[world.rank]] for per_rank in micro]
+    if config.packing:  # never more tokens in a pass than one full micro-batch could hold
+        parts = merge_micro_batches(parts, config.batch_size * config.max_seq_len)
+    for m, part in enumerate(parts):
+        batch = collate(part, max_seq_len=config.max_seq_len, packing=config.packing,
+                        pad_id=pad_id)
+        sync = m == len(parts) - 1 or not world.enabled
         context = contextlib.nullcontext() if sync else runner.no_sync()
         with context:
             loss = runner(batch["input_ids"].to(world.device),

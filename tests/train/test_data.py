@@ -118,3 +118,16 @@ def test_prompts_start_as_inference_feeds_them_with_a_bos_tokenizer(embedded_mod
     score_labels(model, bos_tokenizer, [example.prompt], ["negative", "neutral", "positive"])
     hook.remove()
     assert seen[-1][:len(fed)] == fed
+
+
+def test_micro_batches_merge_only_within_the_token_budget() -> None:
+    from finlora.train.data import Tokenized, merge_micro_batches
+
+    def part(*lengths: int) -> list[Tokenized]:
+        return [Tokenized([1] * n, [IGNORE] * n, "") for n in lengths]
+
+    merged = merge_micro_batches([part(60, 70), part(65), part(500), part(10), part(20)],
+                                 token_budget=512)
+    assert [[len(it.input_ids) for it in group] for group in merged] == [[60, 70, 65],
+                                                                          [500, 10], [20]]
+    assert merge_micro_batches([part(600), part(5)], token_budget=512) == [part(600), part(5)]

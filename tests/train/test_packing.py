@@ -39,3 +39,25 @@ def test_packed_loss_equals_unpacked(embedded_model_path) -> None:
         packed["position_ids"]).contiguous())
     loss_leaky, _ = loss_and_grads(loss_fn, leaky, normalizer)
     assert abs(loss_leaky - loss_plain) > 1e-3
+
+
+def test_merged_micro_batches_give_the_accumulated_gradients(embedded_model_path) -> None:
+    """One packed pass over a step's two micro-batches == the two passes accumulated."""
+    from finlora.train.data import merge_micro_batches
+
+    config = TrainConfig(quantization="none", dropout=0.0, dtype="fp32", seed=1)
+    loss_fn = answer_loss_with_random_b(embedded_model_path, config, std=0.02)
+    tokenizer = load_tokenizer(embedded_model_path)
+    items = fpb_items(tokenizer, 6, max_seq_len=256)
+    parts = [items[:3], items[3:]]
+    normalizer = float(sum(it.n_answer for it in items))
+    pad = tokenizer.pad_token_id
+    [merged] = merge_micro_batches(parts, token_budget=3 * 256)
+    loss_one, grads_one = loss_and_grads(loss_fn, collate(merged, max_seq_len=256, packing=True,
+                                                          pad_id=pad), normalizer)
+    separate = [loss_and_grads(loss_fn, collate(p, max_seq_len=256, packing=True, pad_id=pad),
+                               normalizer) for p in parts]
+    assert loss_one == pytest.approx(sum(loss for loss, _ in separate), rel=1e-5)
+    for name, grad in grads_one.items():
+        summed = separate[0][1][name] + separate[1][1][name]
+        assert float((grad - summed).abs().max()) <= 1e-3 * float(summed.abs().max()) + 1e-8, name
