@@ -26,9 +26,9 @@ def command(filings: tuple[Path, ...], output: Path, kinds: tuple[str, ...]) -> 
       finlora dataset examples/filings/apple-10q-2025-03-29/aapl-20250329.htm --kind tagging \\
           -o finer_apple.jsonl
     """
+    from finlora.atomic import write_atomically
     from finlora.tasks import XBRLExtraction, XBRLTagging
     from finlora.xbrl import load_filing
-    from finlora.xbrl.query import write_atomically
 
     extraction = [k for k in kinds if k != "tagging"] or (
         [] if kinds else ["tag", "value", "formula", "calculation"])

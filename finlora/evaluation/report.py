@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from finlora.atomic import write_text_atomically
 from finlora.evaluation.harness import TaskResult
 
 # FinLoRA's published Llama-3.1-8B numbers (8-bit, rank-8 LoRA; accuracy %, their scoring),
@@ -18,13 +17,6 @@ FINLORA_PUBLISHED: dict[str, tuple[float | None, float]] = {
     "xbrl_tags": (None, 89.13),
     "xbrl_formula": (None, 98.68),
 }
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _pct(value: object) -> str:
@@ -123,13 +115,14 @@ def write_results(out_dir: str | Path, base: Sequence[TaskResult],
         "base": [r.model_dump(exclude={"predictions", "targets"}) for r in base],
         "finetuned": [r.model_dump(exclude={"predictions", "targets"}) for r in tuned],
     }
-    _atomic_write(out / "results.json", json.dumps(payload, indent=2, default=str) + "\n")
-    _atomic_write(out / "results.md", markdown_table(base, tuned))
+    write_text_atomically(out / "results.json", json.dumps(payload, indent=2, default=str) + "\n")
+    write_text_atomically(out / "results.md", markdown_table(base, tuned))
     for variant, results in (("base", base), ("finetuned", tuned)):
         for result in results:
             rows = [json.dumps({"prediction": p, "target": t})
                     for p, t in zip(result.predictions, result.targets, strict=True)]
-            _atomic_write(out / f"predictions_{result.task}_{variant}.jsonl", "\n".join(rows) + "\n")
+            write_text_atomically(out / f"predictions_{result.task}_{variant}.jsonl",
+                                  "\n".join(rows) + "\n")
             _plot_confusion(result, out / f"confusion_{result.task}_{variant}.png")
     _plot_bars(base, tuned, out / "accuracy.png")
     return out

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from finlora.atomic import write_atomically, write_text_atomically
 from finlora.errors import ConfigError
 from finlora.infer.extraction import ExtractionRecord
-from finlora.xbrl.query import write_atomically
 
 Format = Literal["json", "jsonl", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("json", "jsonl", "csv", "parquet")
@@ -38,7 +38,7 @@ def write_records(records: Sequence[ExtractionRecord], path: str | Path, fmt: Fo
         raise ConfigError(f"format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if fmt != "parquet":
         text = records_text(records, fmt)
-        return write_atomically(path, lambda tmp: tmp.write_text(text))
+        return write_text_atomically(path, text)
     try:
         import pandas as pd
     except ImportError as exc:

@@ -205,8 +205,8 @@ def main(task_name: str, limit: int, model: str | None, batch_size: int, microba
     import torch.distributed as dist
 
     from finlora import tasks
+    from finlora.atomic import write_text_atomically
     from finlora.models import load_tokenizer, resolve_model
-    from finlora.xbrl.query import write_atomically
 
     cuda = torch.cuda.is_available()
     dist.init_process_group("nccl" if cuda else "gloo")
@@ -224,7 +224,7 @@ def main(task_name: str, limit: int, model: str | None, batch_size: int, microba
                                        device=device)
         if scores is not None:
             rows = [{"best": s.best, "labels": s.labels, "scores": s.scores} for s in scores]
-            write_atomically(output, lambda tmp: tmp.write_text(json.dumps(rows, indent=1)))
+            write_text_atomically(output, json.dumps(rows, indent=1))
     finally:
         dist.destroy_process_group()
 

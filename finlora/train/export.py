@@ -19,12 +19,6 @@ from finlora.models import load_base_model, load_tokenizer, resolve_model
 METADATA = "finlora_metadata.json"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def save_adapter(model: Any, adapter_dir: Path, metadata: dict[str, Any]) -> None:
     """Save the adapter (safetensors), finlora_metadata.json and a README model card.
 

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from finlora import __version__
+from finlora.atomic import write_text_atomically
 from finlora.errors import ConfigError, DataError
 from finlora.models import load_tokenizer, resolve_model
 from finlora.progress import progress_bar
@@ -40,7 +41,7 @@ from finlora.train.data import (
     merge_micro_batches,
     tokenize_examples,
 )
-from finlora.train.export import merge_adapter, save_adapter, write_atomic
+from finlora.train.export import merge_adapter, save_adapter
 from finlora.train.model import AnswerLoss, build_model, check_target_modules
 
 
@@ -238,7 +239,7 @@ def _trim_metrics(path: Path, keep_through: int) -> None:
         return
     lines = [line for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and json.loads(line)["step"] <= keep_through]
-    write_atomic(path, "".join(line + "\n" for line in lines))
+    write_text_atomically(path, "".join(line + "\n" for line in lines))
 
 
 def _summary(history: list[dict[str, Any]], output_dir: Path, world: distributed.Dist,

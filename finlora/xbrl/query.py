@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, overload
 
+from finlora.atomic import write_atomically
 from finlora.errors import FinloraError
 from finlora.xbrl.model import Fact
 
@@ -29,21 +28,6 @@ def fact_record(fact: Fact) -> dict[str, Any]:
         record[key] = record[key].isoformat() if record[key] else None
     record["numeric"] = str(record["numeric"]) if record["numeric"] is not None else None
     return {key: record[key] for key in RECORD_FIELDS}
-
-
-def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` on a temporary file beside `path`, then rename it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
 
 
 def _as_date(value: str | date) -> date:

@@ -1,0 +1,29 @@
+"""Atomic file writes: a temporary file beside the target, renamed into place when complete,
+so a crash or a bad input never leaves a partial output file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """`write_atomically` for a UTF-8 text."""
+    return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
