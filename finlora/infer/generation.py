@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from finlora.infer.scoring import pad_token_id
 from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts
 
     ids = [prompt_token_ids(tokenizer, split_trailing_space(p)[0]) for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: -len(ids[i]))
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    pad_id = pad_token_id(tokenizer)
     device = next(model.parameters()).device
     texts: list[str] = [""] * len(prompts)
     with torch.inference_mode():

@@ -26,12 +26,13 @@ import click
 from finlora.infer.scoring import (
     LabelScores,
     Normalization,
+    encode_prompts,
     label_scores_from_hidden,
-    label_token_ids,
+    mask_dtype,
     pack_batch,
+    pad_token_id,
     split_causal_lm,
 )
-from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
     import torch
@@ -156,13 +157,9 @@ def pipeline_score_labels(model: Any, tokenizer: Any, prompts: Sequence[str],
     device = torch.device(device or "cpu")
     stage_module = build_stage_module(model, rank, world).to(device).eval()
     _, head = split_causal_lm(model)
-    dtype = head.weight.dtype if head.weight.is_floating_point() else torch.bfloat16
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-
-    contexts = [split_trailing_space(p) for p in prompts]
-    prompt_ids = [prompt_token_ids(tokenizer, c) for c, _ in contexts]
-    label_ids = [label_token_ids(tokenizer, [space + label for label in ls])
-                 for (_, space), ls in zip(contexts, labels, strict=True)]
+    dtype = mask_dtype(head)
+    pad_id = pad_token_id(tokenizer)
+    prompt_ids, label_ids = encode_prompts(tokenizer, prompts, labels)
     results: list[LabelScores] = []
     with torch.inference_mode():
         for start in range(0, len(prompts), batch_size):

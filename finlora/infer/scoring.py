@@ -176,6 +176,35 @@ def cache_kwarg(module: torch.nn.Module) -> str:
     return "cache" if "cache" in inspect.signature(module.forward).parameters else "past_key_values"
 
 
+def pad_token_id(tokenizer: PreTrainedTokenizerBase) -> int:
+    """The tokenizer's padding id, or its end-of-text id when it has none."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def mask_dtype(head: torch.nn.Module) -> torch.dtype:
+    """The dtype of the additive attention mask: the LM head's (bf16 for a quantized head)."""
+    import torch
+
+    return head.weight.dtype if head.weight.is_floating_point() else torch.bfloat16
+
+
+def encode_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
+                   labels: Sequence[Sequence[str]], end: str | None = None,
+                   ) -> tuple[list[list[int]], list[list[list[int]]]]:
+    """Token ids of each prompt (trailing spaces moved into its answers) and of each of its
+    allowed labels; label lists shared by many prompts are tokenized once."""
+    contexts = [split_trailing_space(p) for p in prompts]
+    prompt_ids = [prompt_token_ids(tokenizer, context) for context, _ in contexts]
+    cache: dict[tuple[str, ...], list[list[int]]] = {}
+    label_ids = []
+    for (_, space), ls in zip(contexts, labels, strict=True):
+        key = tuple(space + label for label in ls)
+        if key not in cache:
+            cache[key] = label_token_ids(tokenizer, key, end)
+        label_ids.append(cache[key])
+    return prompt_ids, label_ids
+
+
 @dataclass
 class PackedBatch:
     """A batch laid out for one tree-attention forward pass: per row the prompt (after any
@@ -277,11 +306,9 @@ def score_batch(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
 
     Returns per prompt (normalised scores, summed log-likelihoods), in label order.
     """
-    import torch
-
     body, head = split_causal_lm(model)
     device = next(model.parameters()).device
-    dtype = head.weight.dtype if head.weight.is_floating_point() else torch.bfloat16
+    dtype = mask_dtype(head)
 
     prefix_len, past = 0, None
     if reuse_prefix:
@@ -316,18 +343,9 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
         per_prompt = list(labels)  # type: ignore[arg-type]
     if len(per_prompt) != len(prompts):
         raise ValueError(f"{len(prompts)} prompts but {len(per_prompt)} label lists")
-    contexts = [split_trailing_space(p) for p in prompts]
-    prompt_ids = [prompt_token_ids(tokenizer, context) for context, _ in contexts]
-    cache: dict[tuple[str, ...], list[list[int]]] = {}
-    label_ids = []
-    for (_, space), ls in zip(contexts, per_prompt, strict=True):
-        key = tuple(space + label for label in ls)
-        if key not in cache:
-            cache[key] = label_token_ids(tokenizer, key, end)
-        label_ids.append(cache[key])
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    prompt_ids, label_ids = encode_prompts(tokenizer, prompts, per_prompt, end)
     scored = score_sorted_batches(model, prompt_ids, label_ids, batch_size=batch_size,
-                                  pad_id=pad_id, normalization=normalization,
+                                  pad_id=pad_token_id(tokenizer), normalization=normalization,
                                   reuse_prefix=reuse_prefix, prefix_cache=prefix_cache)
     return [LabelScores(tuple(ls), tuple(scores), tuple(sums))
             for ls, (scores, sums) in zip(per_prompt, scored, strict=True)]
