@@ -29,51 +29,23 @@ import time
 from pathlib import Path
 
 import torch
+from llama8b import llama_config, quantize_nf4, random_llama
 
 from finlora.infer.scoring import score_batch, score_sorted_batches
 
-LLAMA_8B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-                num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
-                rope_theta=500000.0, max_position_embeddings=8192)
 PROMPT_TOKENS, SHARED_TOKENS, NEW_TOKENS = 256, 32, 16
 FPB_SHARED_TOKENS, FPB_BATCHES = 25, 8
 HERE = Path(__file__).parent
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-TINY = dict(hidden_size=256, intermediate_size=688, num_hidden_layers=2, num_attention_heads=4,
-            num_key_value_heads=2, vocab_size=4096)
 
 
 def build_model(layers: int | None, tiny: bool) -> torch.nn.Module:
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    shape = {**LLAMA_8B, **(TINY if tiny else {})}
-    config = LlamaConfig(**{**shape, **({"num_hidden_layers": layers} if layers else {})})
-    config._attn_implementation = "sdpa"
-    torch.set_default_dtype(torch.bfloat16)
-    with torch.device(DEVICE):
-        model = LlamaForCausalLM(config)
-    torch.set_default_dtype(torch.float32)
-    return model.eval()
+    return random_llama(llama_config(tiny, layers), DEVICE, torch.bfloat16).eval()
 
 
 def to_nf4(model: torch.nn.Module) -> torch.nn.Module:
-    """Replace every decoder Linear by a bitsandbytes nf4 Linear4bit (lm_head stays bf16)."""
-    import bitsandbytes as bnb
-
-    for layer in model.model.layers:
-        for parent in (layer.self_attn, layer.mlp):
-            for name, child in list(parent.named_children()):
-                if isinstance(child, torch.nn.Linear):
-                    q = bnb.nn.Linear4bit(child.in_features, child.out_features, bias=False,
-                                          compute_dtype=torch.bfloat16, quant_type="nf4",
-                                          compress_statistics=True, device="meta")
-                    q.weight = bnb.nn.Params4bit(child.weight.data, requires_grad=False,
-                                                 quant_type="nf4", compress_statistics=True)
-                    setattr(parent, name, q.to(DEVICE))
-                    del child
-    if DEVICE == "cuda":
-        torch.cuda.empty_cache()
-    return model
+    """Every decoder linear layer to bitsandbytes nf4 (the LM head stays bf16)."""
+    return quantize_nf4(model, torch.bfloat16)
 
 
 def make_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:

@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import torch
+from llama8b import llama_config, quantize_nf4, random_llama
 
 from finlora.train import TrainConfig
 from finlora.train.compiled_layers import (
@@ -50,54 +51,12 @@ HERE = Path(__file__).parent
 PEAK_TFLOPS = 790.0
 
 
-def llama_config(tiny: bool):
-    from transformers import LlamaConfig
-
-    if tiny:
-        return LlamaConfig(hidden_size=256, intermediate_size=688, num_hidden_layers=2,
-                           num_attention_heads=4, num_key_value_heads=2, vocab_size=4096,
-                           rope_theta=500000.0, max_position_embeddings=2048)
-    return LlamaConfig(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-                       num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
-                       rope_theta=500000.0, max_position_embeddings=8192,
-                       tie_word_embeddings=False)
-
-
 def build_nf4_model(config, device: torch.device, dtype: torch.dtype):
-    """Random-weight Llama with every decoder linear layer replaced by bnb nf4 Linear4bit."""
-    import bitsandbytes as bnb
-    import bitsandbytes.functional as bnbf
-    from transformers import LlamaForCausalLM
-
-    config._attn_implementation = "sdpa"
-    torch.manual_seed(0)
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    with device:
-        model = LlamaForCausalLM(config)
-    torch.set_default_dtype(previous)
-    for layer in model.model.layers:
-        for parent in (layer.self_attn, layer.mlp):
-            for name, linear in list(parent.named_children()):
-                if type(linear) is not torch.nn.Linear:
-                    continue
-                q = bnb.nn.Linear4bit(linear.in_features, linear.out_features, bias=False,
-                                      compute_dtype=dtype, compress_statistics=True,
-                                      quant_type="nf4", device="meta")
-                packed, state = bnbf.quantize_4bit(linear.weight.data, blocksize=64,
-                                                   compress_statistics=True, quant_type="nf4")
-                q.weight = bnb.nn.Params4bit(packed, requires_grad=False, quant_state=state,
-                                             blocksize=64, compress_statistics=True,
-                                             quant_type="nf4", module=q, bnb_quantized=True)
-                setattr(parent, name, q)
-                del linear
-    model.is_loaded_in_4bit = True  # what transformers sets; PEFT then uses its bnb layers
+    """Random-weight Llama, every decoder linear layer bnb nf4, frozen, no KV cache."""
+    model = quantize_nf4(random_llama(config, device, dtype), dtype)
     model.config.use_cache = False
     for param in model.parameters():
         param.requires_grad_(False)
-    gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
     return model
 
 
