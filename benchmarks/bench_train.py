@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 from llama8b import llama_config, quantize_nf4, random_llama
 
+from finlora.models import default_dtype
 from finlora.train import TrainConfig
 from finlora.train.compiled_layers import (
     compile_decoder_layers,
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         problem = compiler_works(device)
         print(f"torch.compile on {device}: {problem or 'works'}", flush=True)
         args.compile = problem is None
-    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    dtype = default_dtype(device)
     config = llama_config(args.tiny)
     began = time.perf_counter()
     model = build_nf4_model(config, device, dtype)

@@ -210,6 +210,13 @@ def load_tokenizer(model_path: str) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
+def default_dtype(device: str | torch.device) -> torch.dtype:
+    """finlora's compute dtype when none is given: bf16 on a GPU, fp32 on the CPU."""
+    import torch
+
+    return torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32
+
+
 def load_base_model(model_path: str, *, quantization: Quantization = "none",
                     dtype: torch.dtype | None = None,
                     device: str | torch.device | None = None) -> PreTrainedModel:
@@ -225,7 +232,7 @@ def load_base_model(model_path: str, *, quantization: Quantization = "none",
         device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(device)
     if dtype is None:
-        dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+        dtype = default_dtype(device)
     kwargs: dict[str, object] = {"dtype": dtype}
     if quantization == "nf4":
         kwargs["quantization_config"] = BitsAndBytesConfig(

@@ -203,7 +203,7 @@ def main(task_name: str, limit: int, model: str | None, batch_size: int, microba
 
     from finlora import tasks
     from finlora.atomic import write_text_atomically
-    from finlora.models import load_tokenizer, resolve_model
+    from finlora.models import default_dtype, load_tokenizer, resolve_model
 
     cuda = torch.cuda.is_available()
     dist.init_process_group("nccl" if cuda else "gloo")
@@ -213,8 +213,8 @@ def main(task_name: str, limit: int, model: str | None, batch_size: int, microba
         task = tasks.get(task_name)
         examples = task.load("test", limit=limit)
         tokenizer = load_tokenizer(path)
-        dtype = torch.bfloat16 if cuda else torch.float32
-        lm = load_stage_model(path, dist.get_rank(), dist.get_world_size(), dtype)
+        lm = load_stage_model(path, dist.get_rank(), dist.get_world_size(),
+                              default_dtype(device))
         scores = pipeline_score_labels(lm, tokenizer, [ex.prompt for ex in examples],
                                        [list(task.candidates(ex) or []) for ex in examples],
                                        batch_size=batch_size, microbatches=microbatches,

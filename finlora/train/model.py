@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from finlora.errors import ConfigError, ModelError
-from finlora.models import load_base_model
+from finlora.models import default_dtype, load_base_model
 from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
 from finlora.train.config import TrainConfig
 from finlora.train.fast_lora import patch_lora_layers
@@ -31,7 +31,7 @@ def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
         return torch.bfloat16
     if config.dtype == "fp32":
         return torch.float32
-    return torch.bfloat16 if device.type == "cuda" else torch.float32
+    return default_dtype(device)
 
 
 def check_target_modules(model_path: str, names: list[str]) -> None:
