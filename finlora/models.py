@@ -210,6 +210,15 @@ def load_tokenizer(model_path: str) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
+def split_causal_lm(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The decoder body (embeddings → final norm) and the LM head of a causal LM, PEFT or not.
+
+    PEFT injects its adapter layers in place, so the body still applies the active adapter.
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return base.get_decoder(), base.get_output_embeddings()
+
+
 def default_dtype(device: str | torch.device) -> torch.dtype:
     """finlora's compute dtype when none is given: bf16 on a GPU, fp32 on the CPU."""
     import torch

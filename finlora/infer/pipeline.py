@@ -31,8 +31,8 @@ from finlora.infer.scoring import (
     mask_dtype,
     pack_batch,
     pad_token_id,
-    split_causal_lm,
 )
+from finlora.models import split_causal_lm
 
 if TYPE_CHECKING:
     import torch

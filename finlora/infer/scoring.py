@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from finlora.models import split_causal_lm
 from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
@@ -160,15 +161,6 @@ class PrefixCache:
         cache = copy.deepcopy(self._cache)
         cache.batch_repeat_interleave(batch)
         return cache
-
-
-def split_causal_lm(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module]:
-    """The decoder body (embeddings → final norm) and the LM head of a causal LM, PEFT or not.
-
-    PEFT injects its adapter layers in place, so the body still applies the active adapter.
-    """
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return base.get_decoder(), base.get_output_embeddings()
 
 
 def cache_kwarg(module: torch.nn.Module) -> str:

@@ -22,6 +22,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from finlora.models import split_causal_lm
+
 RECOMPILE_LIMIT = 64  # compiled variants per code object (graph pieces × shape families)
 
 
@@ -48,8 +50,7 @@ def _opaque(module: nn.Module) -> bool:
 
 
 def _decoder_layers(model: nn.Module) -> list[nn.Module]:
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    decoder = base.get_decoder()
+    decoder, _ = split_causal_lm(model)
     layers = getattr(decoder, "layers", None)
     if layers is None:
         raise TypeError(f"{type(decoder).__name__} has no `layers` list to compile")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from finlora.errors import ConfigError, ModelError
-from finlora.models import default_dtype, load_base_model
+from finlora.models import default_dtype, load_base_model, split_causal_lm
 from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
 from finlora.train.config import TrainConfig
 from finlora.train.fast_lora import patch_lora_layers
@@ -112,9 +112,7 @@ class AnswerLoss(nn.Module):
     def __init__(self, model: PeftModel) -> None:
         super().__init__()
         self.model = model
-        causal_lm = model.get_base_model()
-        self.decoder = causal_lm.get_decoder()
-        self.lm_head = causal_lm.get_output_embeddings()
+        self.decoder, self.lm_head = split_causal_lm(model)
         if self.decoder is None or self.lm_head is None:
             raise ModelError("the base model has no decoder / output embeddings to train")
 
