@@ -1,9 +1,10 @@
-"""Atomic file writes: a temporary file beside the target, renamed into place when complete,
-so a crash or a bad input never leaves a partial output file."""
+"""Atomic writes: a temporary file or folder beside the target, renamed into place when
+complete, so a crash or a bad input never leaves a partial output."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,3 +28,19 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_text_atomically(path: str | Path, text: str) -> Path:
     """`write_atomically` for a UTF-8 text."""
     return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_directory_atomically(path: str | Path, fill: Callable[[Path], None]) -> Path:
+    """Call `fill(tmp)` on a temporary folder beside `path`, then put it in place of `path`
+    (replacing an older one); a failure leaves `path` as it was and no temporary behind."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        fill(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

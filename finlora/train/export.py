@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from finlora.atomic import write_directory_atomically
 from finlora.errors import ModelError
 from finlora.models import load_base_model, load_tokenizer, resolve_model
 
@@ -102,15 +103,10 @@ def merge_adapter(adapter_dir: str | Path, output_dir: str | Path, *,
         base = base.dequantize()
         base.to(dtype)
     merged = PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
-    output_dir = Path(output_dir)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
-    try:
+    tokenizer = load_tokenizer(model_path)
+
+    def fill(tmp: Path) -> None:
         merged.save_pretrained(tmp, safe_serialization=True)
-        load_tokenizer(model_path).save_pretrained(tmp)
-        if output_dir.exists():
-            shutil.rmtree(output_dir)
-        os.replace(tmp, output_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return output_dir
+        tokenizer.save_pretrained(tmp)
+
+    return write_directory_atomically(output_dir, fill)
