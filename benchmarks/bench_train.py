@@ -6,7 +6,10 @@ the real one), linear layers quantized to bitsandbytes nf4 (double quant, bf16 c
 LoRA: rank 8, alpha 16, dropout 0.05, all linear layers, for both paths (one LoraConfig).
 
 Stock path: PEFT's LoRA layers, right-padded batches, `model(..., labels=...).loss` (full
-logits, cross-entropy masked to the answer), torch AdamW, model in training mode.
+logits, cross-entropy masked to the answer), torch AdamW, model in training mode. Two variants:
+`stock` = that on the bf16 model as built; `stock-qlora` = PEFT's QLoRA recipe,
+`prepare_model_for_kbit_training` before `get_peft_model` (norms, embeddings and LM head cast
+to fp32, as the QLoRA and PEFT docs do it), on a second model built after the other paths.
 finlora path: `finlora.train` — packed rows (position-id restarts), the fused LoRA layer,
 compiled norm / attention / MLP blocks (`compile_layers`), answer-only LM head (`AnswerLoss`),
 fused AdamW.
@@ -52,12 +55,22 @@ HERE = Path(__file__).parent
 PEAK_TFLOPS = 790.0
 
 
-def build_nf4_model(config, device: torch.device, dtype: torch.dtype):
-    """Random-weight Llama, every decoder linear layer bnb nf4, frozen, no KV cache."""
+def build_lora_model(config, device: torch.device, dtype: torch.dtype, dropout: float,
+                     qlora_recipe: bool = False):
+    """Random-weight Llama, every decoder linear layer bnb nf4 and frozen, no KV cache, with
+    LoRA r8 all-linear; `qlora_recipe`: PEFT's `prepare_model_for_kbit_training` first."""
+    from peft import get_peft_model, prepare_model_for_kbit_training
+
     model = quantize_nf4(random_llama(config, device, dtype), dtype)
     model.config.use_cache = False
     for param in model.parameters():
         param.requires_grad_(False)
+    if qlora_recipe:  # gradient checkpointing is switched per case, as for the other paths
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    lora = lora_config(TrainConfig(quantization="nf4", rank=8, alpha=16, dropout=dropout,
+                                   target_modules="all-linear"))
+    model = get_peft_model(model, lora)
+    model.train()
     return model
 
 
@@ -140,7 +153,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
                 torch.cuda.synchronize()
             began = time.perf_counter()
         micro = [examples[m * per_micro:(m + 1) * per_micro] for m in range(accum)]
-        if path == "stock":  # one pass per micro-batch, gradients accumulated
+        if path.startswith("stock"):  # one pass per micro-batch, gradients accumulated
             for part in micro:
                 loss = model(**stock_batch(part, device)).loss / accum
                 loss.backward()
@@ -185,13 +198,32 @@ def profile_step(model, loss_fn, config, device, compiled: bool) -> str:
         compile_decoder_layers(model)
     batch, normalizer = finlora_batch(make_examples("long", 8, config.vocab_size, 7), device)
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        began = time.perf_counter()
         loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer).backward()
         torch.cuda.synchronize()
+        wall_ms = (time.perf_counter() - began) * 1e3
     table = prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=30,
                                       max_name_column_width=60)
+    table += f"\nforward + backward wall time under the profiler: {wall_ms:.1f} ms"
     print(table)
     model.zero_grad(set_to_none=True)
     return table
+
+
+def print_table(results: list[dict]) -> None:
+    """Markdown table of the rows, with finlora's speed-up over each stock path per case."""
+    print("\n| case | path | examples/step | tokens/s | peak GiB | MFU | finlora × |\n"
+          "|---|---|---|---|---|---|---|")
+    finlora = {r["case"]: r for r in results if r["path"] == "finlora" and "error" not in r}
+    for r in results:
+        if "error" in r:
+            print(f"| {r['case']} | {r['path']} | | {r['error']} | | | |")
+            continue
+        ours = finlora.get(r["case"])
+        ratio = (f"{ours['tokens_per_s'] / r['tokens_per_s']:.2f}"
+                 if ours and r["path"] != "finlora" else "")
+        print(f"| {r['case']} | {r['path']} | {r['examples_per_step']} | {r['tokens_per_s']:,.0f}"
+              f" | {r.get('peak_gib', '-')} | {r['mfu']:.1%} | {ratio} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                              "= 2 micro-batches of 8 a step (FinLoRA's accumulation); short = "
                              "FPB-length, --short-batch a step; long = 8 x 512; lean = 4 x 512 "
                              "with gradient checkpointing")
-    parser.add_argument("--paths", default="finlora,stock")
+    parser.add_argument("--paths", default="finlora,stock,stock-qlora",
+                        help="finlora; stock = transformers + peft + bitsandbytes on the bf16 "
+                             "model; stock-qlora = the same after PEFT's "
+                             "prepare_model_for_kbit_training (fp32 norms, embeddings, LM head)")
     parser.add_argument("--short-batch", type=int, default=64,
                         help="examples per step in the short case (both paths)")
     parser.add_argument("--steps", type=int, default=6)
@@ -224,40 +259,38 @@ def main(argv: list[str] | None = None) -> int:
         args.compile = problem is None
     dtype = default_dtype(device)
     config = llama_config(args.tiny)
-    began = time.perf_counter()
-    model = build_nf4_model(config, device, dtype)
-    from peft import get_peft_model
-
-    lora = lora_config(TrainConfig(quantization="nf4", rank=8, alpha=16, dropout=args.dropout,
-                                   target_modules="all-linear"))
-    model = get_peft_model(model, lora)
-    model.train()
-    loss_fn = AnswerLoss(model)
-    kinds = {type(m.get_base_layer()).__name__ for m in model.modules() if hasattr(m, "lora_A")}
-    print(f"LoRA layers: {patch_lora_layers(model)} fused-eligible, base layers {kinds}")
-    print(f"model ready in {time.perf_counter() - began:.0f}s on {device} "
-          f"({torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'})", flush=True)
+    paths = args.paths.split(",")
     results = []
-    for case in args.cases.split(","):
-        for path in args.paths.split(","):
-            try:
-                result = run_case(path, case, model, loss_fn, config, device, args)
-            except torch.OutOfMemoryError as exc:
-                result = {"path": path, "case": case, "error": f"OOM: {str(exc)[:200]}"}
-                gc.collect()
-                torch.cuda.empty_cache()
-            print(json.dumps(result), flush=True)
-            results.append(result)
-    print("\n| case | path | examples/step | tokens/s | peak GiB | MFU |\n|---|---|---|---|---|---|")
-    for r in results:
-        if "error" in r:
-            print(f"| {r['case']} | {r['path']} | | {r['error']} | | |")
-            continue
-        print(f"| {r['case']} | {r['path']} | {r['examples_per_step']} | {r['tokens_per_s']:,.0f}"
-              f" | {r.get('peak_gib', '-')} | {r['mfu']:.1%} |")
     profile = None
-    if args.profile and device.type == "cuda":
-        profile = profile_step(model, loss_fn, config, device, args.compile)
+    for qlora_recipe in (False, True):  # the QLoRA recipe changes the model: a model of its own
+        model_paths = [p for p in paths if (p == "stock-qlora") == qlora_recipe]
+        if not model_paths:
+            continue
+        began = time.perf_counter()
+        model = build_lora_model(config, device, dtype, args.dropout, qlora_recipe)
+        loss_fn = AnswerLoss(model)
+        kinds = {type(m.get_base_layer()).__name__ for m in model.modules() if hasattr(m, "lora_A")}
+        print(f"{'/'.join(model_paths)}: LoRA layers {patch_lora_layers(model)} fused-eligible, "
+              f"base layers {kinds}, ready in {time.perf_counter() - began:.0f}s on {device} "
+              f"({torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'})", flush=True)
+        unpatch_lora_layers(model)
+        for case in args.cases.split(","):
+            for path in model_paths:
+                try:
+                    result = run_case(path, case, model, loss_fn, config, device, args)
+                except torch.OutOfMemoryError as exc:
+                    result = {"path": path, "case": case, "error": f"OOM: {str(exc)[:200]}"}
+                    gc.collect()
+                    torch.cuda.empty_cache()
+                print(json.dumps(result), flush=True)
+                results.append(result)
+        if args.profile and device.type == "cuda" and "finlora" in model_paths:
+            profile = profile_step(model, loss_fn, config, device, args.compile)
+        del model, loss_fn
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    print_table(results)
     if args.out:
         gpu = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
         Path(args.out).write_text(json.dumps({

@@ -52,3 +52,44 @@ def test_fused_dropout_is_active_only_in_training(embedded_model_path) -> None:
         assert torch.equal(first, model(input_ids=ids).logits)
         model.train()
         assert not torch.allclose(first, model(input_ids=ids).logits)
+
+
+def _reference_lora(x, weight, lora_a, lora_b, scaling, p):
+    """Plain autograd math of a LoRA layer, drawing the dropout mask as the fused layer does."""
+    xd, _ = torch.native_dropout(x, p, True)
+    return x @ weight.t() + scaling * (xd @ lora_a.t()) @ lora_b.t()
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
+    import bitsandbytes as bnb
+
+    from finlora.train.fast_lora import LoRALinearFunction, _base_weight
+
+    torch.manual_seed(0)
+    dtype = torch.float32 if quantized else torch.float64
+    base = torch.nn.Linear(64, 48, bias=False, dtype=dtype)
+    if quantized:  # nf4 with double-quantized block scales, as QLoRA loads it
+        base = bnb.nn.Linear4bit(64, 48, bias=False, compute_dtype=dtype, quant_type="nf4",
+                                 compress_statistics=True).to("cpu")
+        base.weight = bnb.nn.Params4bit(torch.randn(48, 64), requires_grad=False,
+                                        quant_type="nf4", compress_statistics=True)
+        base = base.to("cpu")
+    weight = _base_weight(base, dtype).detach()
+    x = torch.randn(2, 5, 64, dtype=dtype, requires_grad=True)
+    lora_a = torch.randn(8, 64, requires_grad=True, dtype=dtype)
+    lora_b = torch.randn(48, 8, requires_grad=True, dtype=dtype)
+    upstream = torch.randn(2, 5, 48, dtype=dtype)
+
+    torch.manual_seed(7)
+    fused = LoRALinearFunction.apply(x, lora_a, lora_b, base, 2.0, 0.3)
+    fused_grads = torch.autograd.grad(fused, (x, lora_a, lora_b), upstream)
+    torch.manual_seed(7)
+    reference = _reference_lora(x.reshape(-1, 64), weight, lora_a, lora_b, 2.0, 0.3)
+    reference_grads = torch.autograd.grad(reference, (x, lora_a, lora_b), upstream.reshape(-1, 48))
+
+    tolerance = {"rtol": 1e-5, "atol": 1e-5} if quantized else {}
+    torch.testing.assert_close(fused.reshape(-1, 48), reference, **tolerance)
+    for got, want in zip(fused_grads, reference_grads, strict=True):
+        torch.testing.assert_close(got.reshape(want.shape), want, **tolerance)
+    assert (fused_grads[0] != 0).any() and (fused_grads[1] != 0).any()
