@@ -40,6 +40,8 @@ from pathlib import Path
 import torch
 from llama8b import llama_config, quantize_nf4, random_llama
 
+from torch._dynamo.utils import counters
+
 from finlora.models import default_dtype
 from finlora.train import TrainConfig
 from finlora.train.compiled_layers import (
@@ -138,9 +140,14 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         unpatch_lora_layers(model)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path == "finlora" and device.type == "cuda")
-    steps = args.warmup + args.steps
-    data = [make_examples("short" if case.startswith("short") else "long", per_step, config.vocab_size,
-                          seed=1000 * step) for step in range(steps)]
+    kind = "short" if case.startswith("short") else "long"
+    timed = [make_examples(kind, per_step, config.vocab_size, seed=1000 * step)
+             for step in range(args.steps)]
+    warmup = [make_examples(kind, per_step, config.vocab_size, seed=1000 * (args.steps + step))
+              for step in range(args.warmup)]
+    # The timed batches run once untimed too: every batch shape they bring has been compiled.
+    data = warmup + timed + timed
+    warm_steps = len(warmup) + len(timed)
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.empty_cache()
@@ -148,10 +155,11 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     tokens = flops = 0.0
     began = 0.0
     for step, examples in enumerate(data):
-        if step == args.warmup:
+        if step == warm_steps:
             if device.type == "cuda":
                 torch.cuda.synchronize()
             began = time.perf_counter()
+            graphs_before = counters["stats"]["unique_graphs"]
         micro = [examples[m * per_micro:(m + 1) * per_micro] for m in range(accum)]
         if path.startswith("stock"):  # one pass per micro-batch, gradients accumulated
             for part in micro:
@@ -168,7 +176,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
                 loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        if step >= args.warmup:
+        if step >= warm_steps:
             tokens += sum(len(ids) for ids, _ in examples)
             flops += useful_flops(examples, config)
     if device.type == "cuda":
@@ -177,6 +185,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     result = {"path": path, "case": case, "examples_per_step": per_step,
               "compiled": path == "finlora" and args.compile,
               "gradient_checkpointing": case == "lean", "steps_timed": args.steps,
+              "graphs_compiled_while_timed": counters["stats"]["unique_graphs"] - graphs_before,
               "tokens_per_s": round(tokens / elapsed, 1),
               "final_loss": round(float(loss.detach()), 4),
               "mfu": round(flops / elapsed / (PEAK_TFLOPS * 1e12), 4)}
@@ -242,8 +251,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="examples per step in the short case (both paths)")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=10,
-                        help="untimed steps per row: the finlora path compiles in these, once "
-                             "per new family of batch shapes (FPB-length batches vary a lot)")
+                        help="untimed steps per row before the timed steps run once untimed: "
+                             "the finlora path compiles in these, once per new family of batch "
+                             "shapes (FPB-length batches vary a lot)")
     parser.add_argument("--no-compile", dest="compile", action="store_false",
                         help="finlora path without compiled layer blocks (compile_layers=False)")
     parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (both paths)")

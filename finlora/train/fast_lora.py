@@ -24,24 +24,23 @@ import torch
 from torch import nn
 
 
-def _nf4_scales(weight: torch.Tensor) -> torch.Tensor:
-    """The fp32 block scales of a bnb 4-bit weight, computed once and kept on the weight.
+def _nf4_scales(state: Any, device: torch.device) -> torch.Tensor:
+    """The fp32 block scales of a bnb 4-bit weight, computed once and kept on its quant state.
 
     With double quantization the scales are themselves quantized; bitsandbytes undoes that on
     every dequantization (two more kernels and a page of Python per call). A frozen base weight
     needs it once: the cache costs 4 bytes per 64 weights (0.44 GB for an 8B model).
     """
-    cached = getattr(weight, "_finlora_scales", None)
-    if cached is not None and cached[0] is weight.data:
-        return cached[1]
-    state = weight.quant_state
-    if state.nested:
-        import bitsandbytes.functional as bnbf
+    scales = getattr(state, "_finlora_scales", None)
+    if scales is None or scales.device != device:
+        if state.nested:
+            import bitsandbytes.functional as bnbf
 
-        scales = (bnbf.dequantize_blockwise(state.absmax, state.state2) + state.offset).float()
-    else:
-        scales = state.absmax.float()
-    weight._finlora_scales = (weight.data, scales)
+            scales = bnbf.dequantize_blockwise(state.absmax, state.state2) + state.offset
+        else:
+            scales = state.absmax
+        scales = scales.float()
+        state._finlora_scales = scales
     return scales
 
 
@@ -53,7 +52,8 @@ def _base_weight(base: nn.Module, dtype: torch.dtype) -> torch.Tensor:
         return weight.to(dtype)
     packed = weight.data
     dense = torch.ops.bitsandbytes.dequantize_4bit.default(
-        packed, _nf4_scales(weight), state.blocksize, state.quant_type, state.shape, dtype)
+        packed, _nf4_scales(state, packed.device), state.blocksize, state.quant_type, state.shape,
+        dtype)
     return dense.t() if packed.shape[0] == 1 else dense  # bnb's transposed packing, if any
 
 
@@ -104,7 +104,7 @@ class LoRALinearFunction(torch.autograd.Function):
             grad_x = g @ weight
             del weight
             if mask is not None:  # the adapter's share, through the same dropout mask
-                grad_x.addcmul_(gt @ a, mask, value=ctx.keep_scale)
+                grad_x.add_(torch.ops.aten.native_dropout_backward(gt @ a, mask, ctx.keep_scale))
             else:
                 grad_x.addmm_(gt, a)
             grad_x = grad_x.view(ctx.shape)
