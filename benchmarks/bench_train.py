@@ -39,7 +39,6 @@ from pathlib import Path
 
 import torch
 from llama8b import llama_config, quantize_nf4, random_llama
-
 from torch._dynamo.utils import counters
 
 from finlora.models import default_dtype
@@ -134,7 +133,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     if path == "finlora":
         patch_lora_layers(model)
         if args.compile:
-            compile_decoder_layers(model)
+            compile_decoder_layers(model, trace_fused_lora=args.trace_lora)
     else:
         uncompile_decoder_layers(model)
         unpatch_lora_layers(model)
@@ -184,6 +183,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     elapsed = time.perf_counter() - began
     result = {"path": path, "case": case, "examples_per_step": per_step,
               "compiled": path == "finlora" and args.compile,
+              "lora_traced": path == "finlora" and args.compile and args.trace_lora,
               "gradient_checkpointing": case == "lean", "steps_timed": args.steps,
               "graphs_compiled_while_timed": counters["stats"]["unique_graphs"] - graphs_before,
               "tokens_per_s": round(tokens / elapsed, 1),
@@ -197,14 +197,14 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     return result
 
 
-def profile_step(model, loss_fn, config, device, compiled: bool) -> str:
+def profile_step(model, loss_fn, config, device, compiled: bool, trace_lora: bool) -> str:
     """Top CUDA ops of one finlora step on the long case (after the timed runs: warm)."""
     from torch.profiler import ProfilerActivity, profile
 
     model.gradient_checkpointing_disable()
     patch_lora_layers(model)
     if compiled:
-        compile_decoder_layers(model)
+        compile_decoder_layers(model, trace_fused_lora=trace_lora)
     batch, normalizer = finlora_batch(make_examples("long", 8, config.vocab_size, 7), device)
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         began = time.perf_counter()
@@ -256,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
                              "shapes (FPB-length batches vary a lot)")
     parser.add_argument("--no-compile", dest="compile", action="store_false",
                         help="finlora path without compiled layer blocks (compile_layers=False)")
+    parser.add_argument("--opaque-lora", dest="trace_lora", action="store_false",
+                        help="compiled blocks break around the fused LoRA layers (as before "
+                             "they were traced into the blocks' graphs)")
     parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (both paths)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one finlora step of the long case (top CUDA ops)")
@@ -295,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(result), flush=True)
                 results.append(result)
         if args.profile and device.type == "cuda" and "finlora" in model_paths:
-            profile = profile_step(model, loss_fn, config, device, args.compile)
+            profile = profile_step(model, loss_fn, config, device, args.compile, args.trace_lora)
         del model, loss_fn
         gc.collect()
         if device.type == "cuda":

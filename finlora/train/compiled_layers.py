@@ -7,12 +7,14 @@ kernels. On an H200 those took about a third of a QLoRA step (docs/performance.m
 `compile_decoder_layers` hands each decoder layer's blocks (its norms, attention block and MLP)
 to torch.compile, which fuses those runs into a few generated kernels, forward and backward.
 
-The linear layers are left out of the compiled graphs (`torch.compiler.disable`): the fused
-LoRA function, bitsandbytes kernels and PEFT's own layers keep running as they are, so the
-graphs break around them and only the elementwise code between them is compiled. All layers
-share one compiled code object, compiled once per shape family (batch rows and row length
-become dynamic after the first change), so training does not recompile per step. The residual
-adds between blocks stay eager (a small share of the time).
+finlora's fused LoRA layers (`fast_lora`) are traced into those graphs: a whole attention block
+or MLP becomes one graph, whose matrix products and nf4 dequantization run as before and whose
+elementwise work (dropout included) inductor fuses, and Python runs once per block instead of
+once per layer and kernel. Every other linear layer (PEFT's own LoRA layers: DoRA, int8;
+bitsandbytes layers) is left out (`torch.compiler.disable`): the graphs break around it and
+it runs as it is. All layers share one compiled code object, compiled once per shape family
+(batch rows and row length become dynamic after the first change), so training does not
+recompile per step. The residual adds between blocks stay eager (a small share of the time).
 """
 
 from __future__ import annotations
@@ -41,10 +43,13 @@ def compiler_works(device: torch.device) -> str | None:
     return None
 
 
-def _opaque(module: nn.Module) -> bool:
-    """Modules torch.compile should call, not trace: every linear layer that is not plain."""
+def _opaque(module: nn.Module, trace_fused_lora: bool) -> bool:
+    """Modules torch.compile should call, not trace: every linear layer that is not plain,
+    except finlora's fused LoRA layers when `trace_fused_lora`."""
     from peft.tuners.lora import LoraLayer
 
+    if trace_fused_lora and "_finlora_peft_forward" in vars(module):
+        return False
     return isinstance(module, LoraLayer) or (
         "Linear" in type(module).__name__ and type(module) is not nn.Linear)
 
@@ -57,10 +62,11 @@ def _decoder_layers(model: nn.Module) -> list[nn.Module]:
     return list(layers)
 
 
-def compile_decoder_layers(model: nn.Module) -> int:
+def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> int:
     """Compile the norms, attention and MLP blocks of every decoder layer; return how many.
 
-    Linear layers inside them stay eager. The blocks are compiled, not the layer itself,
+    Linear layers inside them stay eager, except fused LoRA layers (`patch_lora_layers` first)
+    when `trace_fused_lora`. The blocks are compiled, not the layer itself,
     because gradient checkpointing wraps the layer's forward (the compiled blocks run again,
     compiled, when the backward recomputes them). Undo with `uncompile_decoder_layers`. Needs
     a torch.compile backend: Triton on CUDA, a C++ compiler on CPU.
@@ -70,11 +76,11 @@ def compile_decoder_layers(model: nn.Module) -> int:
     blocks = 0
     for layer in _decoder_layers(model):
         for module in layer.modules():
-            if _opaque(module) and "_finlora_eager_forward" not in vars(module):
+            if _opaque(module, trace_fused_lora) and "_finlora_eager_forward" not in vars(module):
                 module._finlora_eager_forward = module.forward
                 module.forward = torch.compiler.disable(module.forward, recursive=True)
         for block in layer.children():
-            if not _opaque(block) and block._compiled_call_impl is None:
+            if not _opaque(block, trace_fused_lora) and block._compiled_call_impl is None:
                 block.compile()
                 blocks += 1
     return blocks

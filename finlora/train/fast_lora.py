@@ -8,7 +8,7 @@ does the whole layer in the compute dtype: the adapter product is accumulated in
 output in place, and the backward keeps only the dropped-out input (the layer input itself,
 shared by q/k/v or gate/up, when there is no dropout), a boolean dropout mask and the rank-r
 intermediate. nf4 weights are dequantized by one bitsandbytes kernel per use, with the double
-quantization of their block scales undone once per layer (`_nf4_scales`). The adapter weights stay fp32 masters
+quantization of their block scales undone once, when the layer is patched (`_nf4_scales`). The adapter weights stay fp32 masters
 (gradients come back in fp32); the saved adapter is unchanged, standard PEFT.
 
 `patch_lora_layers(model)` switches every eligible layer (plain LoRA / rsLoRA, one active
@@ -24,52 +24,49 @@ import torch
 from torch import nn
 
 
-def _nf4_scales(state: Any, device: torch.device) -> torch.Tensor:
-    """The fp32 block scales of a bnb 4-bit weight, computed once and kept on its quant state.
+def _nf4_scales(state: Any) -> torch.Tensor:
+    """The fp32 block scales of a bnb 4-bit weight, with double quantization undone.
 
-    With double quantization the scales are themselves quantized; bitsandbytes undoes that on
-    every dequantization (two more kernels and a page of Python per call). A frozen base weight
-    needs it once: the cache costs 4 bytes per 64 weights (0.44 GB for an 8B model).
+    bitsandbytes undoes the double quantization of the scales on every dequantization (two
+    more kernels and a page of Python per call); a frozen base weight needs it once. The
+    cache (`patch_lora_layers` keeps it on the layer) costs 4 bytes per 64 weights: 0.44 GB
+    for an 8B model.
     """
-    scales = getattr(state, "_finlora_scales", None)
-    if scales is None or scales.device != device:
-        if state.nested:
-            import bitsandbytes.functional as bnbf
+    if state.nested:
+        import bitsandbytes.functional as bnbf
 
-            scales = bnbf.dequantize_blockwise(state.absmax, state.state2) + state.offset
-        else:
-            scales = state.absmax
-        scales = scales.float()
-        state._finlora_scales = scales
-    return scales
+        return (bnbf.dequantize_blockwise(state.absmax, state.state2) + state.offset).float()
+    return state.absmax.float()
 
 
-def _base_weight(base: nn.Module, dtype: torch.dtype) -> torch.Tensor:
-    """The base layer's weight as a dense (out, in) matrix in `dtype` (nf4 is dequantized)."""
-    weight = base.weight
-    state = getattr(weight, "quant_state", None)
-    if state is None:
+def _dense_weight(weight: torch.Tensor, scales: torch.Tensor | None, nf4: tuple | None,
+                  dtype: torch.dtype) -> torch.Tensor:
+    """The base weight as a dense (out, in) matrix in `dtype`: nf4 is dequantized by one
+    bitsandbytes kernel (`nf4` = blocksize, quant type, shape; `weight` the packed bytes)."""
+    if nf4 is None:
         return weight.to(dtype)
-    packed = weight.data
-    dense = torch.ops.bitsandbytes.dequantize_4bit.default(
-        packed, _nf4_scales(state, packed.device), state.blocksize, state.quant_type, state.shape,
-        dtype)
-    return dense.t() if packed.shape[0] == 1 else dense  # bnb's transposed packing, if any
+    blocksize, quant_type, shape = nf4
+    dense = torch.ops.bitsandbytes.dequantize_4bit.default(weight, scales, blocksize, quant_type,
+                                                           shape, dtype)
+    return dense.t() if weight.shape[0] == 1 else dense  # bnb's transposed packing, if any
 
 
 class LoRALinearFunction(torch.autograd.Function):
-    """y = x W^T (+ bias) + scaling · (dropout(x) A^T) B^T, with a lean backward."""
+    """y = x W^T (+ bias) + scaling · (dropout(x) A^T) B^T, with a lean backward.
+
+    Takes only tensors and constants, so torch.compile can trace it into a decoder layer's
+    graph (`compile_layers`); `weight` is the packed nf4 bytes when `nf4` is given.
+    """
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor,
-                base: nn.Module, scaling: float, dropout: float) -> torch.Tensor:
+                weight: torch.Tensor, scales: torch.Tensor | None, bias: torch.Tensor | None,
+                nf4: tuple | None, scaling: float, dropout: float) -> torch.Tensor:
         shape = x.shape
         x2 = x.reshape(-1, shape[-1])
         dtype = x.dtype
-        weight = _base_weight(base, dtype)
-        bias = base.bias.to(dtype) if getattr(base, "bias", None) is not None else None
-        out = nn.functional.linear(x2, weight, bias)
-        del weight
+        out = nn.functional.linear(x2, _dense_weight(weight, scales, nf4, dtype),
+                                   None if bias is None else bias.to(dtype))
         a = lora_a.to(dtype)
         b = lora_b.to(dtype)
         mask = None
@@ -80,8 +77,8 @@ class LoRALinearFunction(torch.autograd.Function):
         t = xd @ a.t()
         out.addmm_(t, b.t(), alpha=scaling)
         # The dropped-out input is kept (not the input): the gradient of A needs exactly it.
-        ctx.save_for_backward(xd, t, a, b, mask)
-        ctx.base = base
+        ctx.save_for_backward(xd, t, a, b, mask, weight, scales)
+        ctx.nf4 = nf4
         ctx.scaling = scaling
         ctx.keep_scale = 1.0 / (1.0 - dropout)
         ctx.shape = shape
@@ -90,7 +87,7 @@ class LoRALinearFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple:
-        xd, t, a, b, mask = ctx.saved_tensors
+        xd, t, a, b, mask, weight, scales = ctx.saved_tensors
         g = grad_out.reshape(-1, grad_out.shape[-1])
         scaling = ctx.scaling
         grad_x = grad_a = grad_b = None
@@ -100,15 +97,13 @@ class LoRALinearFunction(torch.autograd.Function):
         if ctx.needs_input_grad[1]:
             grad_a = (gt.t() @ xd).to(ctx.master_dtypes[0])
         if ctx.needs_input_grad[0]:
-            weight = _base_weight(ctx.base, g.dtype)
-            grad_x = g @ weight
-            del weight
+            grad_x = g @ _dense_weight(weight, scales, ctx.nf4, g.dtype)
             if mask is not None:  # the adapter's share, through the same dropout mask
                 grad_x.add_(torch.ops.aten.native_dropout_backward(gt @ a, mask, ctx.keep_scale))
             else:
                 grad_x.addmm_(gt, a)
             grad_x = grad_x.view(ctx.shape)
-        return grad_x, grad_a, grad_b, None, None, None
+        return grad_x, grad_a, grad_b, None, None, None, None, None, None
 
 
 def _fast_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
@@ -120,8 +115,11 @@ def _fast_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torc
     name = adapters[0]
     dropout = self.lora_dropout[name]
     p = dropout.p if isinstance(dropout, nn.Dropout) and self.training else 0.0
+    base = self.base_layer
+    weight, scales, nf4 = self._finlora_base
     return LoRALinearFunction.apply(x, self.lora_A[name].weight, self.lora_B[name].weight,
-                                    self.base_layer, float(self.scaling[name]), float(p))
+                                    base.weight if weight is None else weight, scales,
+                                    base.bias, nf4, float(self.scaling[name]), float(p))
 
 
 def _eligible(module: nn.Module) -> bool:
@@ -144,10 +142,21 @@ def patch_lora_layers(model: nn.Module) -> int:
     count = 0
     for module in model.modules():
         if _eligible(module) and not hasattr(module, "_finlora_peft_forward"):
+            module._finlora_base = _base_inputs(module.get_base_layer())
             module._finlora_peft_forward = module.forward
             module.forward = types.MethodType(_fast_forward, module)
             count += 1
     return count
+
+
+def _base_inputs(base: nn.Module) -> tuple:
+    """(packed bytes, fp32 block scales, (blocksize, quant type, shape)) of an nf4 base layer;
+    (None, None, None) for a plain one, whose weight is read at each call."""
+    state = getattr(base.weight, "quant_state", None)
+    if state is None:
+        return None, None, None
+    return base.weight.data, _nf4_scales(state), (state.blocksize, state.quant_type,
+                                                  tuple(state.shape))
 
 
 def unpatch_lora_layers(model: nn.Module) -> None:
@@ -156,3 +165,4 @@ def unpatch_lora_layers(model: nn.Module) -> None:
         if hasattr(module, "_finlora_peft_forward"):
             del module.forward
             del module._finlora_peft_forward
+            del module._finlora_base

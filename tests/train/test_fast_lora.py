@@ -64,7 +64,7 @@ def _reference_lora(x, weight, lora_a, lora_b, scaling, p):
 def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
     import bitsandbytes as bnb
 
-    from finlora.train.fast_lora import LoRALinearFunction, _base_weight
+    from finlora.train.fast_lora import LoRALinearFunction, _base_inputs, _dense_weight
 
     torch.manual_seed(0)
     dtype = torch.float32 if quantized else torch.float64
@@ -75,14 +75,20 @@ def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
         base.weight = bnb.nn.Params4bit(torch.randn(48, 64), requires_grad=False,
                                         quant_type="nf4", compress_statistics=True)
         base = base.to("cpu")
-    weight = _base_weight(base, dtype).detach()
+    packed, scales, nf4 = _base_inputs(base)
+    stored = base.weight if packed is None else packed
+    weight = _dense_weight(stored, scales, nf4, dtype).detach()
+    if quantized:  # the cached block scales give bitsandbytes' own dequantization
+        import bitsandbytes.functional as bnbf
+
+        torch.testing.assert_close(weight, bnbf.dequantize_4bit(packed, base.weight.quant_state))
     x = torch.randn(2, 5, 64, dtype=dtype, requires_grad=True)
     lora_a = torch.randn(8, 64, requires_grad=True, dtype=dtype)
     lora_b = torch.randn(48, 8, requires_grad=True, dtype=dtype)
     upstream = torch.randn(2, 5, 48, dtype=dtype)
 
     torch.manual_seed(7)
-    fused = LoRALinearFunction.apply(x, lora_a, lora_b, base, 2.0, 0.3)
+    fused = LoRALinearFunction.apply(x, lora_a, lora_b, stored, scales, None, nf4, 2.0, 0.3)
     fused_grads = torch.autograd.grad(fused, (x, lora_a, lora_b), upstream)
     torch.manual_seed(7)
     reference = _reference_lora(x.reshape(-1, 64), weight, lora_a, lora_b, 2.0, 0.3)
