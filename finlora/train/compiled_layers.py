@@ -54,6 +54,20 @@ def _opaque(module: nn.Module, trace_fused_lora: bool) -> bool:
         "Linear" in type(module).__name__ and type(module) is not nn.Linear)
 
 
+def _inductor_without_cse(graph: torch.fx.GraphModule, example_inputs: list) -> Any:
+    """Inductor, with AOTAutograd's common-subexpression elimination off.
+
+    The fused LoRA backward dequantizes the nf4 weight again; in the traced forward + backward
+    graph that call is identical to the forward's, and merging the two would keep every
+    layer's dense bf16 weight alive until the backward (14 GiB for an 8B model), undoing the
+    point of 4-bit weights.
+    """
+    from torch._inductor.compile_fx import compile_fx
+
+    with torch._functorch.config.patch(cse=False):
+        return compile_fx(graph, example_inputs)
+
+
 def _decoder_layers(model: nn.Module) -> list[nn.Module]:
     decoder, _ = split_causal_lm(model)
     layers = getattr(decoder, "layers", None)
@@ -81,7 +95,7 @@ def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> i
                 module.forward = torch.compiler.disable(module.forward, recursive=True)
         for block in layer.children():
             if not _opaque(block, trace_fused_lora) and block._compiled_call_impl is None:
-                block.compile()
+                block.compile(backend=_inductor_without_cse)
                 blocks += 1
     return blocks
 

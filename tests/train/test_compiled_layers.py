@@ -1,10 +1,12 @@
-"""Compiled decoder blocks (torch.compile, linear layers excluded) compute what eager does:
-same loss and gradients on the real embedded model, nf4 base, fused LoRA, with gradient
-checkpointing, over batches of changing shape (the recompile to dynamic shapes included)."""
+"""Compiled decoder blocks (torch.compile, fused LoRA layers traced in) compute what eager
+does: same loss and gradients on the real embedded model, nf4 base, with gradient
+checkpointing, over batches of changing shape (the recompile to dynamic shapes included);
+and they keep 4-bit memory (no dense weight saved for the backward)."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 
 from finlora.models import load_tokenizer
 from finlora.train import TrainConfig
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
-    import torch._dynamo.utils
+    import torch._dynamo.utils  # noqa: F401 - counters
 
     config = TrainConfig(quantization="nf4", dropout=0.0, target_modules="all-linear", rank=8,
                          seed=5, gradient_checkpointing=True, compile_layers=False)
@@ -47,3 +49,27 @@ def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
 
     uncompile_decoder_layers(loss_fn.model)
     assert all(block._compiled_call_impl is None for layer in layers for block in layer.children())
+
+
+def test_compiled_backward_dequantizes_nf4_weights_again(embedded_model_path) -> None:
+    """The traced LoRA layers keep no dense weight from forward to backward (4-bit memory)."""
+    config = TrainConfig(quantization="nf4", dropout=0.05, target_modules="all-linear", rank=8,
+                         seed=5, gradient_checkpointing=False, compile_layers=False)
+    loss_fn = answer_loss_with_random_b(embedded_model_path, config, std=0.05)
+    tokenizer = load_tokenizer(embedded_model_path)
+    items = fpb_items(tokenizer, 3, max_seq_len=128)
+    batch = collate(items, max_seq_len=128, packing=True, pad_id=tokenizer.pad_token_id)
+    compile_decoder_layers(loss_fn.model)
+    weight_shapes = {tuple(m.get_base_layer().weight.quant_state.shape)
+                     for m in loss_fn.model.modules() if hasattr(m, "_finlora_base")}
+    saved_shapes = []
+
+    def keep_shape(tensor: torch.Tensor) -> torch.Tensor:
+        saved_shapes.append(tuple(tensor.shape))
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(keep_shape, lambda tensor: tensor):
+        loss_and_grads(loss_fn, batch, 3.0)
+    uncompile_decoder_layers(loss_fn.model)
+    assert len(weight_shapes) == 4 and saved_shapes
+    assert not weight_shapes & set(saved_shapes)
