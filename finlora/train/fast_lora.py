@@ -138,7 +138,10 @@ def _eligible(module: nn.Module) -> bool:
 
 
 def patch_lora_layers(model: nn.Module) -> int:
-    """Route eligible LoRA layers of `model` through `LoRALinearFunction`; return how many."""
+    """Route eligible LoRA layers of `model` through `LoRALinearFunction`; return how many.
+
+    Call it with the model on its device: nf4 layers keep their packed bytes and block scales
+    from this moment."""
     count = 0
     for module in model.modules():
         if _eligible(module) and not hasattr(module, "_finlora_peft_forward"):
