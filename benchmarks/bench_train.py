@@ -3,7 +3,7 @@ bitsandbytes path, side by side, on the same quantized model, LoRA config and da
 
 Model: a Llama-3.1-8B-shaped LlamaForCausalLM with random weights (same speed and memory as
 the real one), linear layers quantized to bitsandbytes nf4 (double quant, bf16 compute).
-LoRA: rank 8, alpha 16, dropout 0.05, all linear layers, for both paths (one LoraConfig).
+LoRA: rank 8, alpha 16, dropout 0.05, all linear layers, for every path (one LoraConfig).
 
 Stock path: PEFT's LoRA layers, right-padded batches, `model(..., labels=...).loss` (full
 logits, cross-entropy masked to the answer), torch AdamW, model in training mode. Two variants:
@@ -11,8 +11,10 @@ logits, cross-entropy masked to the answer), torch AdamW, model in training mode
 `prepare_model_for_kbit_training` before `get_peft_model` (norms, embeddings and LM head cast
 to fp32, as the QLoRA and PEFT docs do it), on a second model built after the other paths.
 finlora path: `finlora.train` — packed rows (position-id restarts), the fused LoRA layer,
-compiled norm / attention / MLP blocks (`compile_layers`), answer-only LM head (`AnswerLoss`),
-fused AdamW.
+compiled norm / attention / MLP blocks with the fused LoRA layers traced in (`compile_layers`),
+answer-only LM head (`AnswerLoss`), fused AdamW. Each row: --warmup steps, the timed batches
+once untimed (every batch shape compiled), then the timed batches; rows count the graphs
+compiled while timed.
 
 Cases: `short` = FPB-length examples (prompt / answer lengths of FPB's train split, random
 token ids), 64 a step; `short8` = 8 a step; `short8x2` = 2 micro-batches of 8 a step (FinLoRA's
@@ -21,9 +23,9 @@ batch and accumulation: stock runs two passes, finlora merges them into one pack
 checkpointing. Reported: non-padding tokens/s, peak GPU memory, MFU against a bf16
 peak of 790 TFLOP/s (the rate measured on an H200 here) counting 4 FLOPs per linear weight
 per token (forward + input gradient; LoRA trains no base-weight gradient), the LM head at
-answer tokens only and causal attention per example — the same useful work for both paths.
+answer tokens only and causal attention per example — the same useful work for every path.
 
-    python benchmarks/bench_train.py                       # GPU: full table
+    python benchmarks/bench_train.py                       # GPU: full table, 3 paths
     python benchmarks/bench_train.py --tiny --steps 2      # CPU smoke test, tiny model
 """
 
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                              "model; stock-qlora = the same after PEFT's "
                              "prepare_model_for_kbit_training (fp32 norms, embeddings, LM head)")
     parser.add_argument("--short-batch", type=int, default=64,
-                        help="examples per step in the short case (both paths)")
+                        help="examples per step in the short case (every path)")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=10,
                         help="untimed steps per row before the timed steps run once untimed: "
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opaque-lora", dest="trace_lora", action="store_false",
                         help="compiled blocks break around the fused LoRA layers (as before "
                              "they were traced into the blocks' graphs)")
-    parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (both paths)")
+    parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (every path)")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one finlora step of the long case (top CUDA ops)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")

@@ -7,9 +7,10 @@ copies of every activation, kept alive for the backward pass. Here one autograd 
 does the whole layer in the compute dtype: the adapter product is accumulated into the base
 output in place, and the backward keeps only the dropped-out input (the layer input itself,
 shared by q/k/v or gate/up, when there is no dropout), a boolean dropout mask and the rank-r
-intermediate. nf4 weights are dequantized by one bitsandbytes kernel per use, with the double
-quantization of their block scales undone once, when the layer is patched (`_nf4_scales`). The adapter weights stay fp32 masters
-(gradients come back in fp32); the saved adapter is unchanged, standard PEFT.
+intermediate; it dequantizes an nf4 weight again rather than keeping it. The double
+quantization of nf4 block scales is undone once, when the layer is patched (`_nf4_scales`).
+The adapter weights stay fp32 masters (gradients come back in fp32); the saved adapter is
+unchanged, standard PEFT.
 
 `patch_lora_layers(model)` switches every eligible layer (plain LoRA / rsLoRA, one active
 adapter, base nn.Linear or bnb Linear4bit) to this path; DoRA and int8 layers keep PEFT's.
@@ -141,7 +142,8 @@ def patch_lora_layers(model: nn.Module) -> int:
     """Route eligible LoRA layers of `model` through `LoRALinearFunction`; return how many.
 
     Call it with the model on its device: nf4 layers keep their packed bytes and block scales
-    from this moment."""
+    from this moment.
+    """
     count = 0
     for module in model.modules():
         if _eligible(module) and not hasattr(module, "_finlora_peft_forward"):

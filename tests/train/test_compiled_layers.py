@@ -18,16 +18,24 @@ from .helpers import answer_loss_with_random_b, fpb_items, loss_and_grads
 pytestmark = pytest.mark.slow
 
 
+def _nf4_loss_and_batches(model_path: str, parts: list[slice], dropout: float,
+                          gradient_checkpointing: bool) -> tuple:
+    """The embedded model in nf4 with fused LoRA (eager), and packed FPB batches."""
+    config = TrainConfig(quantization="nf4", dropout=dropout, target_modules="all-linear",
+                         rank=8, seed=5, gradient_checkpointing=gradient_checkpointing,
+                         compile_layers=False)
+    loss_fn = answer_loss_with_random_b(model_path, config, std=0.05)
+    tokenizer = load_tokenizer(model_path)
+    items = fpb_items(tokenizer, max(part.stop for part in parts), max_seq_len=128)
+    return loss_fn, [collate(items[part], max_seq_len=128, packing=True,
+                             pad_id=tokenizer.pad_token_id) for part in parts]
+
+
 def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
     import torch._dynamo.utils  # noqa: F401 - counters
 
-    config = TrainConfig(quantization="nf4", dropout=0.0, target_modules="all-linear", rank=8,
-                         seed=5, gradient_checkpointing=True, compile_layers=False)
-    loss_fn = answer_loss_with_random_b(embedded_model_path, config, std=0.05)
-    tokenizer = load_tokenizer(embedded_model_path)
-    items = fpb_items(tokenizer, 7, max_seq_len=128)
-    batches = [collate(part, max_seq_len=128, packing=True, pad_id=tokenizer.pad_token_id)
-               for part in (items[:2], items[2:7])]
+    loss_fn, batches = _nf4_loss_and_batches(embedded_model_path, [slice(0, 2), slice(2, 7)],
+                                             dropout=0.0, gradient_checkpointing=True)
     assert batches[0]["input_ids"].shape != batches[1]["input_ids"].shape
     normalizers = [2.0, 5.0]
     eager = [loss_and_grads(loss_fn, b, n) for b, n in zip(batches, normalizers, strict=True)]
@@ -53,12 +61,8 @@ def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
 
 def test_compiled_backward_dequantizes_nf4_weights_again(embedded_model_path) -> None:
     """The traced LoRA layers keep no dense weight from forward to backward (4-bit memory)."""
-    config = TrainConfig(quantization="nf4", dropout=0.05, target_modules="all-linear", rank=8,
-                         seed=5, gradient_checkpointing=False, compile_layers=False)
-    loss_fn = answer_loss_with_random_b(embedded_model_path, config, std=0.05)
-    tokenizer = load_tokenizer(embedded_model_path)
-    items = fpb_items(tokenizer, 3, max_seq_len=128)
-    batch = collate(items, max_seq_len=128, packing=True, pad_id=tokenizer.pad_token_id)
+    loss_fn, (batch,) = _nf4_loss_and_batches(embedded_model_path, [slice(0, 3)], dropout=0.05,
+                                              gradient_checkpointing=False)
     compile_decoder_layers(loss_fn.model)
     weight_shapes = {tuple(m.get_base_layer().weight.quant_state.shape)
                      for m in loss_fn.model.modules() if hasattr(m, "_finlora_base")}
