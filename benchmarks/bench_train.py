@@ -106,11 +106,10 @@ def finlora_items(examples) -> list[Tokenized]:
             for ids, a in examples]
 
 
-def finlora_batch(examples, device):
-    items = finlora_items(examples)
+def finlora_batch(items: list[Tokenized], device) -> dict[str, torch.Tensor]:
+    """One packed pass over `items` on `device`, as finlora.train collates it."""
     batch = collate(items, max_seq_len=512, packing=True, pad_id=0)
-    normalizer = float(sum(it.n_answer for it in items))
-    return {k: v.to(device) for k, v in batch.items() if k != "n_tokens"}, normalizer
+    return {k: v.to(device) for k, v in batch.items() if k != "n_tokens"}
 
 
 def useful_flops(examples, config) -> float:
@@ -170,8 +169,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
             parts = merge_micro_batches([finlora_items(part) for part in micro], per_micro * 512)
             normalizer = float(sum(it.n_answer for part in parts for it in part))
             for part in parts:
-                batch = {k: v.to(device) for k, v in collate(
-                    part, max_seq_len=512, packing=True, pad_id=0).items()}
+                batch = finlora_batch(part, device)
                 loss = loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"],
                                normalizer)
                 loss.backward()
@@ -207,7 +205,9 @@ def profile_step(model, loss_fn, config, device, compiled: bool, trace_lora: boo
     patch_lora_layers(model)
     if compiled:
         compile_decoder_layers(model, trace_fused_lora=trace_lora)
-    batch, normalizer = finlora_batch(make_examples("long", 8, config.vocab_size, 7), device)
+    items = finlora_items(make_examples("long", 8, config.vocab_size, 7))
+    batch = finlora_batch(items, device)
+    normalizer = float(sum(it.n_answer for it in items))
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         began = time.perf_counter()
         loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer).backward()

@@ -71,7 +71,7 @@ def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
     base = torch.nn.Linear(64, 48, bias=False, dtype=dtype)
     if quantized:  # nf4 with double-quantized block scales, as QLoRA loads it
         base = bnb.nn.Linear4bit(64, 48, bias=False, compute_dtype=dtype, quant_type="nf4",
-                                 compress_statistics=True).to("cpu")
+                                 compress_statistics=True)
         base.weight = bnb.nn.Params4bit(torch.randn(48, 64), requires_grad=False,
                                         quant_type="nf4", compress_statistics=True)
         base = base.to("cpu")
