@@ -21,7 +21,13 @@ from pydantic import BaseModel, ConfigDict
 from finlora.errors import ModelError
 from finlora.infer.generation import generate
 from finlora.infer.scoring import LabelScores, Normalization, PrefixCache, score_labels
-from finlora.models import Quantization, load_base_model, load_tokenizer, resolve_model
+from finlora.models import (
+    Quantization,
+    check_adapter_tokenizer,
+    load_base_model,
+    load_tokenizer,
+    resolve_model,
+)
 
 if TYPE_CHECKING:
     from finlora.tasks.base import Example, Task
@@ -69,11 +75,14 @@ class Predictor:
                  adapters: AdapterSpec = None, *, quantization: Quantization = "none",
                  device: str | None = None, batch_size: int = 16, chat: bool = False,
                  normalization: Normalization | None = None, allow_network: bool = False,
-                 model: Any = None, tokenizer: Any = None) -> None:
+                 model: Any = None, tokenizer: Any = None,
+                 allow_tokenizer_mismatch: bool | None = None) -> None:
         """Load `base_model` (default: the embedded model) once, then each adapter onto it.
 
-        Pass `model` and `tokenizer` to wrap an already loaded model instead.
+        Pass `model` and `tokenizer` to wrap an already loaded model instead. An adapter
+        trained with another tokenizer is refused unless `allow_tokenizer_mismatch=True`.
         """
+        self.allow_tokenizer_mismatch = allow_tokenizer_mismatch
         self.batch_size = batch_size
         self.chat = chat
         # None: per-token mean for classification labels, whole probability for concept names
@@ -102,6 +111,8 @@ class Predictor:
         from peft import PeftModel
 
         folder = adapter_folders({name: folder})[name]
+        check_adapter_tokenizer(folder, self.tokenizer, base=self.base_model_path,
+                                allow_mismatch=self.allow_tokenizer_mismatch)
         try:
             if not self.adapters:
                 self.model = PeftModel.from_pretrained(self.model, str(folder), adapter_name=name)

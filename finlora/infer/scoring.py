@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from finlora.models import split_causal_lm
+from finlora.models import answer_end_id, split_causal_lm
 from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str],
             raise ValueError(f"label {label!r} has no tokens")
     if len({tuple(ids) for ids in encoded}) != len(encoded):
         raise ValueError(f"labels {list(labels)} are not distinct once tokenized")
-    stop = tokenizer(end, add_special_tokens=False)["input_ids"] if end else [tokenizer.eos_token_id]
+    stop = tokenizer(end, add_special_tokens=False)["input_ids"] if end else [answer_end_id(tokenizer)]
     finished = []
     for ids in encoded:
         is_prefix = any(len(other) > len(ids) and other[: len(ids)] == ids for other in encoded)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from finlora.errors import DataError
+from finlora.models.fingerprint import answer_end_id
 from finlora.tasks import Example, Task
 from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
@@ -46,9 +47,9 @@ def tokenize_examples(task_examples: Sequence[tuple[Task, Sequence[Example]]], t
                       *, chat: bool, max_seq_len: int) -> list[Tokenized]:
     """Tokenize every example; raise DataError for an empty dataset or one that cannot fit."""
     items: list[Tokenized] = []
-    eos = tokenizer.eos_token_id
-    if eos is None:
+    if tokenizer.eos_token_id is None:
         raise DataError("the tokenizer has no EOS token; training needs one to end answers")
+    eos = answer_end_id(tokenizer)
     for task, examples in task_examples:
         if not examples:
             raise DataError(f"task {task.name!r} gave no training examples (empty split or "

