@@ -7,19 +7,21 @@ Parallelise with processes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from finlora.cache import cache_dir
 from finlora.errors import FilingError
-from finlora.xbrl.filing import Filing
 from finlora.xbrl.instance import make_fact, parse_context, parse_unit
 from finlora.xbrl.linkbases import read_linkbases
-from finlora.xbrl.query import FactSet
-from finlora.xbrl.safe_xml import parse_xml
+from finlora.xbrl.parts import FilingParts
+from finlora.xbrl.safe_xml import document_bytes, parse_bytes
 from finlora.xbrl.stubs import find_schema_ref, plan_stubs, write_stubs
 
 _controller: Any = None
@@ -80,26 +82,45 @@ def _drop_packages(cntlr: Any, names: list[str]) -> None:
         PackageManager.rebuildRemappings(cntlr)
 
 
+@contextlib.contextmanager
+def _readable_copy(entry: Path, data: bytes) -> Iterator[Path]:
+    """`entry` itself when Arelle can read it as is; otherwise a cleaned copy (leading
+    whitespace / BOM removed, HTML entities as numeric references) under the same name in a
+    temporary folder whose other files link to the filing's own, so references still resolve."""
+    if entry.read_bytes() == data:
+        yield entry
+        return
+    with tempfile.TemporaryDirectory(dir=cache_dir("tmp")) as folder:
+        for sibling in entry.parent.iterdir():
+            if sibling.name != entry.name:
+                os.symlink(sibling.resolve(), Path(folder) / sibling.name)
+        copy = Path(folder) / entry.name
+        copy.write_bytes(data)
+        yield copy
+
+
 def load_with_arelle(entry: Path, taxonomy_packages: tuple[str | os.PathLike[str], ...] = (),
-                     ) -> Filing:
+                     ) -> FilingParts:
     """Load `entry` (instance or inline document) with Arelle, offline, with stub schemas.
 
     Taxonomy packages are active for this load only.
     """
-    root = parse_xml(entry)  # safety checks before Arelle sees the file
+    data = document_bytes(entry)
+    root = parse_bytes(data, entry)  # safety checks before Arelle sees the file
     schema = find_schema_ref(entry, root)
     packages = tuple(str(p) for p in taxonomy_packages)
     with _lock:
         cntlr = controller()
         names = _use_packages(cntlr, packages)
         try:
-            return _load(cntlr, entry, root, schema, packages)
+            with _readable_copy(entry, data) as readable:
+                return _load(cntlr, entry, readable, root, schema, packages)
         finally:
             _drop_packages(cntlr, names)
 
 
-def _load(cntlr: Any, entry: Path, root: Any, schema: Path | None, packages: tuple[str, ...],
-          ) -> Filing:
+def _load(cntlr: Any, entry: Path, readable: Path, root: Any, schema: Path | None,
+          packages: tuple[str, ...]) -> FilingParts:
     from arelle import PackageManager
 
     stub_dir = _stub_root(entry, packages)
@@ -115,14 +136,14 @@ def _load(cntlr: Any, entry: Path, root: Any, schema: Path | None, packages: tup
     stubbed = write_stubs(plan, stub_dir, lambda url: web_cache.urlToCacheFilepath(
         url, cacheDir=str(stub_dir)), available)
     web_cache.cacheDir = str(stub_dir)
-    model = cntlr.modelManager.load(str(entry))
+    model = cntlr.modelManager.load(str(readable))
     try:
         if model is None or model.modelDocument is None:
             messages = "; ".join(cntlr.logHandler.getLines()[-3:]) if hasattr(
                 cntlr.logHandler, "getLines") else ""
             raise FilingError(entry, f"Arelle could not load the document. {messages}".strip())
         labels, calculations = read_linkbases(schema)
-        facts = [_fact(f, entry, labels) for f in model.facts]
+        facts = [_fact(f, entry, labels) for f in _item_facts(model.facts)]
         contexts = {cid: parse_context(c, entry) for cid, c in model.contexts.items()}
         units = {uid: parse_unit(u) for uid, u in model.units.items()}
     finally:
@@ -130,9 +151,17 @@ def _load(cntlr: Any, entry: Path, root: Any, schema: Path | None, packages: tup
             cntlr.modelManager.close(model)
         if hasattr(cntlr.logHandler, "clearLogBuffer"):
             cntlr.logHandler.clearLogBuffer()
-    return Filing(path=entry, facts=FactSet(facts), contexts=contexts, units=units,
-                  labels=labels, calculations=calculations, engine="arelle",
-                  stub_schemas=stubbed)
+    return FilingParts(path=entry, facts=facts, contexts=contexts, units=units, labels=labels,
+                       calculations=calculations, engine="arelle", stub_schemas=stubbed)
+
+
+def _item_facts(facts: Any) -> Iterator[Any]:
+    """Item facts in document order, those inside tuples included (tuples have no context)."""
+    for fact in facts:
+        if fact.isTuple:
+            yield from _item_facts(fact.modelTupleFacts)
+        else:
+            yield fact
 
 
 def _fact(fact: Any, entry: Path, labels: dict[str, str]) -> Any:

@@ -8,16 +8,13 @@ from pathlib import Path
 from typing import Literal
 
 from finlora.errors import FilingError
-from finlora.xbrl.instance import XBRLI, parse_instance
-from finlora.xbrl.linkbases import read_linkbases
 from finlora.xbrl.model import Calculation, Context, Fact, Unit
+from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.query import FactSet
-from finlora.xbrl.safe_xml import parse_xml
-from finlora.xbrl.stubs import find_schema_ref
+from finlora.xbrl.sources import INLINE_SUFFIXES, filing_documents, find_entry_point
 
 Engine = Literal["auto", "arelle", "lxml"]
-INLINE_SUFFIXES = (".htm", ".html", ".xhtml")
-_LINKBASE_STEMS = ("_cal", "_def", "_lab", "_pre", "_ref")
+__all__ = ["INLINE_SUFFIXES", "Engine", "Filing", "find_entry_point", "load_filing"]
 
 
 @dataclass
@@ -33,6 +30,10 @@ class Filing:
     engine: str = "lxml"
     # standard schema URLs the Arelle engine replaced with generated stubs (none for lxml)
     stub_schemas: list[str] = field(default_factory=list)
+    # fact id → footnote texts (inline ix:footnote relationships; lxml engine)
+    footnotes: dict[str, list[str]] = field(default_factory=dict)
+    # per-fact problems the engine reported and went past (as Arelle does with warnings)
+    warnings: list[str] = field(default_factory=list)
 
     def _dei(self, name: str) -> Fact | None:
         return self.facts.query().concept(f"dei:{name}").without_dimensions().first()
@@ -85,57 +86,47 @@ class Filing:
                 f" facts={len(self.facts)}, engine={self.engine!r})")
 
 
-def find_entry_point(folder: Path) -> Path:
-    """The instance (preferred) or inline document of a filing folder."""
-    candidates = sorted(p for p in folder.iterdir() if p.is_file())
-    instances = [p for p in candidates if p.suffix == ".xml"
-                 and not p.stem.endswith(_LINKBASE_STEMS) and p.stem != "FilingSummary"]
-    for path in instances:
-        head = path.read_bytes()[:4096]
-        if b"xbrl" in head and b"linkbase" not in head.split(b">", 2)[-1][:200]:
-            return path
-    inline = [p for p in candidates if p.suffix in INLINE_SUFFIXES]
-    if inline:
-        return inline[0]
-    raise FilingError(folder, "no XBRL instance (.xml) or inline XBRL document (.htm) found")
-
-
 def load_filing(path: str | Path, *, engine: Engine = "auto",
                 taxonomy_packages: tuple[str | Path, ...] | list[str | Path] = ()) -> Filing:
-    """Load a filing: an XBRL instance (.xml), an inline XBRL document (.htm) or a folder.
+    """Load a filing: an XBRL instance (.xml), an inline XBRL document (.htm), a folder (as
+    downloaded from EDGAR, or a few files), an EDGAR complete-submission .txt or a .zip.
 
-    `engine="auto"` reads plain instances with lxml (fast, no taxonomy needed) and inline
-    documents with Arelle; `"arelle"` or `"lxml"` force one. Arelle always works offline, with
-    stub schemas generated for standard taxonomies that are not available, and uses any
-    `taxonomy_packages` (zip files) given. Bad input raises `FilingError`.
+    `engine="auto"` reads plain instances and inline documents with lxml (fast, no taxonomy
+    needed; a folder with several inline documents is read as one inline document set), or
+    with Arelle when `taxonomy_packages` are given; `"arelle"` or `"lxml"` force one. Arelle
+    always works offline, with stub schemas generated for standard taxonomies that are not
+    available, and uses any `taxonomy_packages` (zip files) given. Bad input raises
+    `FilingError`.
     """
     source = Path(path)
     if not source.exists():
         raise FilingError(source, "no such file or folder")
-    if source.is_dir():
-        source = find_entry_point(source)
-    inline = source.suffix.lower() in INLINE_SUFFIXES
+    if engine not in ("auto", "arelle", "lxml"):
+        raise FilingError(source, f"unknown engine {engine!r}: choose auto, arelle or lxml")
+    documents = filing_documents(source)
+    entry = documents[0]
+    inline = entry.suffix.lower() in INLINE_SUFFIXES
     chosen = engine
     if engine == "auto":
-        chosen = "arelle" if inline or taxonomy_packages else "lxml"
-    if chosen == "lxml":
-        if inline:
-            raise FilingError(source, "the lxml engine reads plain instances only; use "
-                              "engine='arelle' (or 'auto') for inline XBRL")
-        return _load_with_lxml(source)
+        chosen = "arelle" if taxonomy_packages else "lxml"
     if chosen == "arelle":
         from finlora.xbrl.arelle_engine import load_with_arelle
 
-        return load_with_arelle(source, taxonomy_packages=tuple(taxonomy_packages))
-    raise FilingError(source, f"unknown engine {engine!r}: choose auto, arelle or lxml")
+        if len(documents) > 1:
+            raise FilingError(source, f"an inline document set of {len(documents)} documents; "
+                              "the lxml engine reads sets (engine='lxml' or 'auto')")
+        return _build(load_with_arelle(entry, taxonomy_packages=tuple(taxonomy_packages)))
+    if inline:
+        from finlora.xbrl.inline import load_inline
+
+        return _build(load_inline(documents))
+    from finlora.xbrl.instance_stream import load_instance
+
+    return _build(load_instance(entry))
 
 
-def _load_with_lxml(source: Path) -> Filing:
-    root = parse_xml(source)
-    if root.tag != f"{{{XBRLI}}}xbrl":
-        raise FilingError(source, f"not an XBRL instance (root element is {root.tag!r})")
-    schema = find_schema_ref(source, root)
-    labels, calculations = read_linkbases(schema)
-    facts, contexts, units = parse_instance(root, source, labels)
-    return Filing(path=source, facts=FactSet(facts), contexts=contexts, units=units,
-                  labels=labels, calculations=calculations, engine="lxml")
+def _build(parts: FilingParts) -> Filing:
+    return Filing(path=parts.path, facts=FactSet(parts.facts), contexts=parts.contexts,
+                  units=parts.units, labels=parts.labels, calculations=parts.calculations,
+                  engine=parts.engine, stub_schemas=parts.stub_schemas,
+                  footnotes=parts.footnotes, warnings=parts.warnings)

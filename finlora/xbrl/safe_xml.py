@@ -7,6 +7,7 @@ external entities, truncated or non-XML files, wrong encodings, huge files) beco
 
 from __future__ import annotations
 
+import html.entities
 import os
 import re
 from pathlib import Path
@@ -18,6 +19,8 @@ from finlora.errors import FilingError
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 _DOCTYPE_WITH_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_NAMED_REF = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{1,31});")
+_HTML_CODEPOINTS = {name.encode(): code for name, code in html.entities.name2codepoint.items()}
 
 
 def _parser() -> etree.XMLParser:
@@ -62,15 +65,50 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     return stripped
 
 
+def _numeric_reference(match: re.Match[bytes]) -> bytes:
+    code = _HTML_CODEPOINTS.get(match.group(1))
+    if code is None:
+        return match.group(0)
+    return b"&#%d;" % code
+
+
+def html_entities_to_numeric(data: bytes) -> bytes:
+    """HTML named character references (`&nbsp;`, `&rsquo;`) → numeric ones (`&#160;`).
+
+    Some inline filings use them without declaring them; nothing is expanded recursively and
+    no entity declaration is ever honoured, so this is as safe as the reference it replaces.
+    """
+    return _NAMED_REF.sub(_numeric_reference, data)
+
+
+def document_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The bytes finlora parses for `path`: size-checked, leading whitespace / BOM removed and,
+    where the document uses undeclared HTML entities, those turned into numeric references."""
+    data = read_bytes(path, max_bytes)
+    if _NAMED_REF.search(data) is None:
+        return data
+    return html_entities_to_numeric(data)
+
+
 def parse_xml(path: Path, max_bytes: int | None = None) -> etree._Element:
     """Parse an XML (or XHTML) document safely and return its root element."""
-    data = read_bytes(path, max_bytes)
+    data = document_bytes(path, max_bytes)
+    return parse_bytes(data, path)
+
+
+def check_header(data: bytes, path: Path) -> None:
+    """Refuse DTD subsets / entity declarations and non-XML content before parsing."""
     head = data[:65536]
     if _ENTITY_DECL.search(head) or _DOCTYPE_WITH_SUBSET.search(head):
         raise FilingError(path, "document declares a DTD subset or entities; filings never "
                           "do, and finlora does not expand them")
     if not head.startswith(b"<"):
         raise FilingError(path, "not an XML document (does not start with '<')")
+
+
+def parse_bytes(data: bytes, path: Path) -> etree._Element:
+    """Parse document bytes (already read through `read_bytes`) safely; errors name `path`."""
+    check_header(data, path)
     try:
         root = etree.fromstring(data, parser=_parser(), base_url=None)
     except etree.XMLSyntaxError as exc:

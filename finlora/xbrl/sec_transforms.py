@@ -1,8 +1,9 @@
 """SEC inline XBRL transforms (`ixt-sec:*`), which arelle-release does not ship.
 
 Each function takes the displayed text and returns the XBRL value, following the SEC's
-"Inline XBRL Transformation Registry" (namespace below). Registered with Arelle's model manager
-as custom transforms.
+"Inline XBRL Transformation Registry" (namespace below). They are the `ixt-sec` part of the one
+transforms table, `finlora.xbrl.transforms`, which the lxml inline engine reads and `register`
+hands to Arelle's model manager as custom transforms.
 """
 
 from __future__ import annotations
@@ -178,8 +179,12 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 
 
 def register(custom_transforms: dict) -> None:
-    """Add the SEC transforms to an Arelle model manager's `customTransforms` mapping."""
+    """Add the SEC transforms of finlora's one transforms table (`finlora.xbrl.transforms`)
+    to an Arelle model manager's `customTransforms` mapping."""
     from arelle.ModelValue import qname
 
-    for name, function in TRANSFORMS.items():
+    from finlora.xbrl.transforms import IXT_SEC
+    from finlora.xbrl.transforms import TRANSFORMS as TABLE
+
+    for name, function in TABLE[IXT_SEC].items():
         custom_transforms[qname(SEC_TRANSFORMS_NS, f"ixt-sec:{name}")] = function

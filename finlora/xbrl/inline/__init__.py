@@ -1,0 +1,119 @@
+"""The lxml inline XBRL engine (Inline XBRL 1.1 and 1.0): .htm documents → facts, no Arelle.
+
+    from finlora.xbrl.inline import load_inline
+    parts = load_inline([Path("aapl-20250329.htm")])
+
+Facts equal Arelle's (concept, context, unit, value after transforms, decimals, id), in
+document order, for a single document or a multi-document set (contexts, units,
+continuations and footnotes shared across the set).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from finlora.errors import FilingError
+from finlora.xbrl.inline.document import InlineSet, is_inline_root, read_inline_set
+from finlora.xbrl.inline.footnotes import read_footnotes
+from finlora.xbrl.inline.values import numeric_text, text_value, where
+from finlora.xbrl.instance import XSI_NIL, make_fact
+from finlora.xbrl.linkbases import read_linkbases
+from finlora.xbrl.model import Fact
+from finlora.xbrl.parts import FilingParts
+from finlora.xbrl.safe_xml import parse_xml, resolve_local
+from finlora.xbrl.stubs import check_references
+
+__all__ = ["is_inline_root", "load_inline"]
+
+
+def load_inline(paths: list[Path]) -> FilingParts:
+    """Read an inline document set with lxml; bad input raises `FilingError` naming the file,
+    the fact and its line."""
+    found = read_inline_set(paths)
+    schema = _schema(found)
+    labels, calculations = read_linkbases(schema)
+    warnings: list[str] = []
+    facts = _facts(found, labels, warnings)
+    footnotes = read_footnotes(found, warnings)
+    return FilingParts(path=paths[0], facts=facts, contexts=found.contexts, units=found.units,
+                       labels=labels, calculations=calculations, engine="lxml",
+                       footnotes=footnotes, warnings=warnings)
+
+
+def _schema(found: InlineSet) -> Path | None:
+    for path, root in found.documents:
+        check_references(path, root)
+    for path, href in found.schema_refs:
+        target = resolve_local(path, href)
+        if target is not None and target.is_file():
+            check_references(target, parse_xml(target))
+            return target
+    return None
+
+
+class _Continuations:
+    """Follows `continuedAt` chains; a missing target or a loop is a `FilingError`."""
+
+    def __init__(self, found: InlineSet):
+        self.found = found
+        self.seen: set[int] = set()
+        self.path = Path()
+
+    def start(self, path: Path, element: etree._Element) -> _Continuations:
+        self.seen = {id(element)}
+        self.path, self.fact = path, element
+        return self
+
+    def __call__(self, element: etree._Element) -> etree._Element | None:
+        target = element.get("continuedAt")
+        if target is None:
+            return None
+        hit = self.found.continuations.get(target.strip())
+        if hit is None:
+            raise FilingError(self.path, f"{where(self.path, self.fact)}: continuedAt "
+                              f"{target!r} (line {element.sourceline}) names no ix:continuation")
+        if id(hit[1]) in self.seen:
+            raise FilingError(self.path, f"{where(self.path, self.fact)}: continuation chain "
+                              f"loops back at {target!r}")
+        self.seen.add(id(hit[1]))
+        return hit[1]
+
+
+def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> list[Fact]:
+    facts = []
+    follow = _Continuations(found)
+    for path, kind, element in found.facts:
+        name = (element.get("name") or "").strip()
+        prefix, _, local = name.rpartition(":")
+        namespace = element.nsmap.get(prefix or None)
+        if not local or namespace is None:
+            raise FilingError(path, f"{where(path, element)}: name {name!r} has no declared "
+                              "namespace prefix")
+        context_ref = (element.get("contextRef") or "").strip()
+        context = found.contexts.get(context_ref)
+        if context is None:
+            raise FilingError(path, f"{where(path, element)}: contextRef {context_ref!r} "
+                              "names no context in ix:resources")
+        unit = None
+        if kind != "nonNumeric":
+            unit_ref = (element.get("unitRef") or "").strip()
+            unit = found.units.get(unit_ref)
+            if unit is None:
+                raise FilingError(path, f"{where(path, element)}: unitRef {unit_ref!r} names "
+                                  "no unit in ix:resources")
+        if kind == "fraction":
+            warnings.append(f"{path}: {where(path, element)}: ix:fraction is not read; skipped")
+            continue
+        is_nil = element.get(XSI_NIL) in ("true", "1")
+        if kind == "nonFraction":
+            value = numeric_text(path, element, is_nil)
+        else:
+            value = text_value(path, element, follow.start(path, element))
+        concept = f"{prefix}:{local}" if prefix else local
+        facts.append(make_fact(
+            concept=concept, namespace=namespace, value=value.strip(), context=context,
+            unit=unit, decimals=(element.get("decimals") or "").strip() or None, is_nil=is_nil,
+            fact_id=element.get("id"), source=path.name, path=path, label=labels.get(concept)))
+    return facts

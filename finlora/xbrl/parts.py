@@ -1,0 +1,29 @@
+"""What an engine hands back to `load_filing`: the parts of a `Filing`, before it is built.
+
+Engines return `FilingParts` instead of a `Filing`, so they never import `finlora.xbrl.filing`
+(which imports them): no import cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finlora.xbrl.model import Calculation, Context, Fact, Unit
+
+
+@dataclass
+class FilingParts:
+    """Facts, contexts, units, labels and calculations read by one engine."""
+
+    path: Path
+    facts: list[Fact]
+    contexts: dict[str, Context]
+    units: dict[str, Unit]
+    labels: dict[str, str] = field(default_factory=dict)
+    calculations: list[Calculation] = field(default_factory=list)
+    engine: str = "lxml"
+    stub_schemas: list[str] = field(default_factory=list)
+    # fact id → footnote texts (inline ix:footnote / instance link:footnote relationships)
+    footnotes: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
