@@ -137,6 +137,30 @@ class Financials:
         """FinLoRA's 14 key concepts, by key (`total_assets` ... `inventory`)."""
         return self.lines(KEY_FACTS, period)
 
+    def period_facts(self, ytd: bool = True) -> list[Any]:
+        """One consolidated numeric fact per concept for the report period: instants at the
+        report date, durations of the current period (FY / quarter), and — with `ytd` — the
+        year to date for concepts reported only that way (most cash-flow lines of a 10-Q)."""
+        periods = [p for p in (self.periods.instant, self.periods.current) if p is not None]
+        if ytd and self.periods.ytd is not None and self.periods.ytd not in periods:
+            periods.append(self.periods.ytd)
+        chosen: dict[str, Any] = {}
+        for period in periods:
+            for concept, facts in self.index.by_concept.items():
+                if concept in chosen:
+                    continue
+                match = self.index.at(facts, period, None)
+                if match:
+                    chosen[concept] = match[0]
+        return list(chosen.values())
+
+    def kind_of(self, fact: Any) -> str:
+        """The period kind of a fact: instant, FY, quarter, YTD ... or other."""
+        for period in (self.periods.instant, self.periods.current, self.periods.ytd):
+            if period is not None and period.matches(fact):
+                return period.kind
+        return "instant" if fact.instant is not None else "other"
+
     def unresolved(self, keys: Sequence[str] = KEY_FACTS) -> dict[str, str]:
         """Lines without a value and why (after `get` / `key_facts`)."""
         return {k: self.missing[k] for k in keys if k in self.missing}

@@ -92,7 +92,7 @@ def value_of(line: StandardConcept, facts: list[Any], period: Period, source: st
                  f"{sorted(str(v) for v in values)}; the most precise is used"]
     return LineValue(line.key, line.label, chosen.concept, chosen.numeric, chosen.unit,
                      chosen.decimals, period, source,  # type: ignore[arg-type]
-                     (FactCitation.of(chosen),), filing_label, tuple(notes))
+                     (FactCitation.of(chosen),), filing_label, tuple(notes), chosen)
 
 
 def find_extension(line: StandardConcept, index: FactIndex, period: Period,

@@ -114,7 +114,7 @@ def compute_ratio(fin: Any, name: str, period: str | date | None = None) -> Rati
                           "unless it is positive")
     denominator = found[definition.denominator]
     with localcontext() as ctx:
-        ctx.prec = 28
+        ctx.prec = 40  # as finlora.tasks.parsing
         numerator = sum((found[k].value * sign for k, sign in definition.numerator), Decimal(0))
         value = numerator / denominator.value * (100 if definition.percent else 1)
     terms = [(("- " if s < 0 else "+ ") if i else ("-" if s < 0 else ""), found[k])

@@ -49,6 +49,7 @@ class LineValue:
     citations: tuple[FactCitation, ...]
     filing_label: str | None = None
     notes: tuple[str, ...] = field(default=())
+    fact: Any = field(default=None, compare=False, repr=False)  # the cited Fact (None: derived)
 
     @property
     def period_kind(self) -> str:
