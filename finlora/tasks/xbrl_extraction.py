@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,11 +17,18 @@ from finlora.errors import DataError
 from finlora.tasks.base import Example, Split, Task
 from finlora.tasks.data import bundled, examples_from_rows, load_split, read_jsonl
 from finlora.tasks.parsing import evaluate_formula, match_tag, numbers_equal, parse_number
+from finlora.tasks.xbrl_questions import (  # noqa: F401 - re-exported
+    EXAMPLES,
+    KINDS,
+    PREAMBLE,
+    build_examples,
+    question_prompt,
+)
+from finlora.xbrl.financials import BY_KEY, KEY_FACTS
 
 FILES = {"xbrl_tags": ("xbrl_xbrl_tags_test.jsonl.gz", "tag"),
          "xbrl_value": ("xbrl_value_test.jsonl.gz", "value"),
          "xbrl_formula": ("xbrl_formula_test.jsonl.gz", "calculation")}
-KINDS = ("tag", "value", "formula", "calculation")
 # period mentions in a value answer ("for FY 2022", "Q2 2024", "2024-06-30") are not the value
 _PERIODS = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b(?:FY|Q[1-4]|fiscal(?: year)?|year|in|ending|ended"
                       r"|of|for)\s+(?:19|20)\d{2}\b(?!\s*(?:[,.]\d|thousand|million|billion))",
@@ -31,67 +37,10 @@ _LEAD = re.compile(r"^(?:answer|formula|result)\s*:\s*", re.IGNORECASE)
 _ARITHMETIC = re.compile(r"[-(\d][\d\s.,+\-*/()×÷]*")
 _QNAME = re.compile(r"\b[a-z][a-z0-9-]*:[A-Z][A-Za-z0-9_]*")
 
-# The key financial concepts: question label → concepts to look for, in order of preference.
-KEY_CONCEPTS: dict[str, tuple[str, ...]] = {
-    "Total Assets": ("Assets",),
-    "Total Liabilities": ("Liabilities",),
-    "Stockholders' Equity": ("StockholdersEquity",
-                             "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"),
-    "Total Current Assets": ("AssetsCurrent",),
-    "Total Current Liabilities": ("LiabilitiesCurrent",),
-    "Cash and Cash Equivalents": ("CashAndCashEquivalentsAtCarryingValue",),
-    "Revenue": ("Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax",
-                "SalesRevenueNet"),
-    "Net Income": ("NetIncomeLoss", "ProfitLoss"),
-    "Operating Income": ("OperatingIncomeLoss",),
-    "Gross Profit": ("GrossProfit",),
-    "Diluted Earnings Per Share": ("EarningsPerShareDiluted",),
-    "Basic Earnings Per Share": ("EarningsPerShareBasic",),
-    "Accounts Payable": ("AccountsPayableCurrent",),
-    "Inventory": ("InventoryNet",),
-}
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """A ratio over key concepts: `numerator` / `denominator` (× 100 for percentages)."""
-
-    numerator: tuple[str, ...]  # summed
-    denominator: str
-    percent: bool = False
-
-
-RATIOS: dict[str, Ratio] = {
-    "current ratio": Ratio(("Total Current Assets",), "Total Current Liabilities"),
-    "quick ratio": Ratio(("Cash and Cash Equivalents",), "Total Current Liabilities"),
-    "equity multiplier": Ratio(("Total Assets",), "Stockholders' Equity"),
-    "debt-to-equity ratio": Ratio(("Total Liabilities",), "Stockholders' Equity"),
-    "gross margin": Ratio(("Gross Profit",), "Revenue", percent=True),
-    "operating margin": Ratio(("Operating Income",), "Revenue", percent=True),
-    "net profit margin": Ratio(("Net Income",), "Revenue", percent=True),
-}
-
-PREAMBLE = ('"You are a knowledgeable XBRL assistant that can answer questions based on XML '
-            "data. \n             You will be provided with a context extracted from an XBRL "
-            "file and a question related to it. The example question can help you to learn the "
-            "format of the answer.\n             Your task is to analyze the XBRL context and "
-            "provide an accurate and very concise answer to the question, DO NOT output xml, "
-            "code, explanation or create new question.\n            \nXBRL file:\n ```xml\n")
-
-
-# FinLoRA's example question and answer per kind (tag, value and calculation verbatim from its
-# test files; FinLoRA's files have no tag-formula kind, so that one follows its templates).
-EXAMPLES = {
-    "tag": ("What is the US GAAP XBRL tag for Cash and Cash Equivalents as reported by Example "
-            "Company Inc for the Fiscal Year ending in FY 2022", "us-gaap:AnExampleTagName"),
-    "value": ("What is the value of Exapmle company's income for the Fiscal year ending in FY "
-              "2020?", "2540000000"),
-    "formula": ("What is the formula for the Operating Profit Margin of Example Corp, formatted "
-                "with the relevant US GAAP XBRL tags, for the Fiscal Year ending in FY 2022?",
-                "(us-gaap:OperatingIncomeLoss / us-gaap:Revenues) * 100"),
-    "calculation": ("Can you provide the formula for Operating Profit Margin from Example Corp "
-                    "for the Fiscal Year ending in FY 2022?", "(50000000 / 3590000000) * 100"),
-}
+# The key financial concepts: question label → US-GAAP tags in order of preference (from the
+# financial-statement layer, `finlora.xbrl.financials`, which is where they are defined).
+KEY_CONCEPTS: dict[str, tuple[str, ...]] = {BY_KEY[k].label: BY_KEY[k].candidates
+                                            for k in KEY_FACTS}
 
 
 class XBRLExtraction(Task):
@@ -203,59 +152,15 @@ class XBRLExtraction(Task):
     @classmethod
     def from_filing(cls, filing: Any, kinds: Sequence[str] = KINDS,
                     max_context_facts: int = 24) -> list[Example]:
-        """Questions with gold answers from a `finlora.xbrl.Filing`: tag and value questions
-        for the key concepts, formula and calculation questions for the ratios, each with a
-        compact XBRL context of the period's facts. Gold values are the filing's own facts
-        (cited by fact id in `meta`); ratios are computed exactly with `Decimal`."""
-        unknown = set(kinds) - set(KINDS)
-        if unknown:
-            raise DataError(f"unknown question kinds {sorted(unknown)}: choose from {KINDS}")
-        found = _key_facts(filing)
-        if not found:
-            raise DataError(f"{filing.path}: none of the key financial concepts is reported")
-        company = filing.entity_name or "the company"
-        examples: list[Example] = []
-        for label, fact in found.items():
-            context = _context(filing, fact, [fact], max_context_facts)
-            period = _period_text(filing, fact)
-            meta = {**_meta(filing, "tag", [fact], context), "label": label}
-            if "tag" in kinds:
-                question = (f"What is the US GAAP XBRL tag for {label} as reported by {company} "
-                            f"for the {period}?")
-                examples.append(Example(question_prompt(context, "tag", question), fact.concept, meta))
-            if "value" in kinds:
-                question = f"What is the value of {company}'s {label} for the {period}?"
-                examples.append(Example(question_prompt(context, "value", question), str(fact.numeric),
-                                        {**meta, "kind": "value", "unit": fact.unit}))
-        for name, ratio in RATIOS.items():
-            parts = [found.get(label) for label in (*ratio.numerator, ratio.denominator)]
-            if any(p is None for p in parts) or parts[-1].numeric == 0:  # type: ignore[union-attr]
-                continue
-            facts = [p for p in parts if p is not None]
-            *numerator, denominator = facts
-            scale = " * 100" if ratio.percent else ""
-            tags = " + ".join(f.concept for f in numerator)
-            values = " + ".join(str(f.numeric) for f in numerator)
-            wrap = (lambda s: f"({s})") if len(numerator) > 1 or ratio.percent else (lambda s: s)
-            formula = f"{wrap(tags + ' / ' + denominator.concept)}{scale}"
-            calculation = f"{wrap(values + ' / ' + str(denominator.numeric))}{scale}"
-            result = evaluate_formula(calculation)
-            context = _context(filing, facts[0], facts, max_context_facts)
-            period = _period_text(filing, denominator)
-            meta = {**_meta(filing, "formula", facts, context), "label": name}
-            meta["values"] = {f.concept: str(f.numeric) for f in facts}
-            meta["result"] = str(result)
-            unit = " (in %)" if ratio.percent else ""
-            if "formula" in kinds:
-                question = (f"What is the formula for the {name}{unit} of {company}, formatted "
-                            f"with the relevant US GAAP XBRL tags, for the {period}?")
-                examples.append(Example(question_prompt(context, "formula", question), formula, meta))
-            if "calculation" in kinds:
-                question = (f"How much was {company}'s {name}{unit} for the {period}?  Answer "
-                            "with a formula substituted with values.")
-                examples.append(Example(question_prompt(context, "calculation", question), calculation,
-                                        {**meta, "kind": "calculation"}))
-        return examples
+        """Questions with gold answers from a `finlora.xbrl.Filing`, built through the
+        financial-statement layer (`finlora.xbrl.financials`): tag and value questions for the
+        key lines and for free lines (R&D, income tax, operating cash flow, capex, SG&A,
+        interest expense), each for the report period the layer chooses (fiscal year of a
+        10-K, quarter of a 10-Q, year to date where only that exists), plus the same lines
+        asked as free questions over the period's facts; formula and calculation questions for
+        FinLoRA's ratios. Gold values are the filing's own facts (cited by fact id in `meta`);
+        ratios are computed exactly with `Decimal`."""
+        return build_examples(filing, kinds, max_context_facts)
 
 
 def _qualify(expression: str, concepts: Sequence[str]) -> str | None:
@@ -284,72 +189,3 @@ def _substitute(expression: str, values: dict[str, str]) -> Decimal | None:
         return "nan_unknown_tag"
 
     return evaluate_formula(_QNAME.sub(value_of, expression))
-
-
-def _key_facts(filing: Any) -> dict[str, Any]:
-    """Label → the filing's fact for each key concept at the report date (no dimensions;
-    durations: the shortest period ending at the report date)."""
-    end = filing.period_end
-    found = {}
-    for label, names in KEY_CONCEPTS.items():
-        for name in names:
-            facts = [f for f in filing.facts.query().concept(name).without_dimensions().numeric()
-                     if (f.instant or f.period_end) == end or end is None]
-            if facts:
-                facts.sort(key=lambda f: (f.period_start or f.instant, f.id or ""), reverse=True)
-                found[label] = facts[0]
-                break
-    return found
-
-
-def _period_text(filing: Any, fact: Any) -> str:
-    """FinLoRA's period phrase ("Fiscal Year ending in FY 2023"), with the exact end date."""
-    end = (fact.instant or fact.period_end).isoformat()
-    months = 0 if fact.instant else round((fact.period_end - fact.period_start).days / 30.44)
-    year, focus = filing.fiscal_year_focus, filing.fiscal_period_focus
-    annual = months == 12 or (months == 0 and focus == "FY")
-    quarterly = months == 3 or (months == 0 and focus in ("Q1", "Q2", "Q3", "Q4"))
-    if year and annual:
-        return f"Fiscal Year ending in FY {year} ({end})"
-    if year and quarterly and focus != "FY":
-        return f"Fiscal Quarter ending in {focus} {year} ({end})"
-    if months:
-        return f"{months}-month period ending {end}"
-    return f"period ending {end}"
-
-
-def _context(filing: Any, anchor: Any, required: Sequence[Any], limit: int) -> list[Any]:
-    """The required facts plus other non-dimensional numeric facts of the same period(s)."""
-    periods = {(f.period_start, f.period_end, f.instant) for f in required}
-    same = [f for f in filing.facts.query().without_dimensions().numeric()
-            if (f.period_start, f.period_end, f.instant) in periods and f.prefix == "us-gaap"]
-    chosen = {f.id: f for f in required}
-    for fact in sorted(same, key=lambda f: f.concept):
-        if len(chosen) >= limit:
-            break
-        chosen.setdefault(fact.id, fact)
-    return sorted(chosen.values(), key=lambda f: f.concept)
-
-
-def question_prompt(context: Sequence[Any], kind: str, question: str) -> str:
-    """FinLoRA's XBRL extraction prompt layout: facts as `<concept >value</>` lines, its
-    example question and answer for the kind, then the question."""
-    lines = "".join(f"<{f.concept} >{f.value}</> \n" for f in context)
-    example_question, example_answer = EXAMPLES[kind]
-    return (f"{PREAMBLE} {lines}\n ```\n\n            \nExample question: {example_question}\n"
-            f"Example answer: {example_answer}\n            \nQuestion: {question} \n"
-            "            \nAnswer:")
-
-
-def _meta(filing: Any, kind: str, facts: Sequence[Any], context: Sequence[Any]
-          ) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "filing": filing.entity_name,
-        "source": str(filing.path.name),
-        "concepts": [f.concept for f in facts],
-        "fact_ids": [f.id for f in facts],
-        "context_ids": [f.context_id for f in facts],
-        "periods": [f.period_label for f in facts],
-        "candidates": sorted({f.concept for f in context}),
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from finlora.errors import FilingError
 from finlora.xbrl.model import Calculation, Context, Fact, Unit
@@ -80,6 +80,13 @@ class Filing:
             return self.labels[concept]
         name = concept.rpartition(":")[2]
         return "".join(f" {c}" if c.isupper() else c for c in name).strip()
+
+    @property
+    def financials(self) -> Any:
+        """Standard lines, ratios, checks and statements (`finlora.xbrl.financials`)."""
+        from finlora.xbrl.financials import financials
+
+        return financials(self)
 
     def __repr__(self) -> str:
         return (f"Filing({self.entity_name!r}, {self.document_type}, period_end={self.period_end},"

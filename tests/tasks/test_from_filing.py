@@ -115,3 +115,38 @@ def test_dataset_cli_writes_jsonl_and_rejects_bad_filings(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-m", "finlora", "dataset", str(bad), "-o",
                              str(out2)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2 and str(bad) in result.stderr and not out2.exists()
+
+
+def test_ten_k_questions_ask_for_the_fiscal_year_not_a_quarter() -> None:
+    """Microsoft's FY2015 10-K also reports quarters; the gold answers are the published
+    fiscal-year figures (revenue 93,580M, net income 12,193M), not Q4 (22,180M, -3,195M)."""
+    examples = XBRLExtraction.from_filing(load_filing(FILINGS / "microsoft-10k-2015-06-30"))
+    values = {ex.meta["label"]: ex for ex in examples if ex.meta["kind"] == "value"}
+    assert values["Revenue"].target == "93580000000"
+    assert values["Net Income"].target == "12193000000"
+    assert "Fiscal Year ending in FY 2015 (2015-06-30)" in values["Revenue"].prompt
+    assert values["Research and Development Expense"].target == "12046000000"
+    margin = next(ex for ex in examples if ex.meta["kind"] == "calculation"
+                  and "operating margin" in ex.prompt)
+    assert margin.target == "(18161000000 / 93580000000) * 100"
+
+
+def test_free_lines_and_free_questions(tesla_examples) -> None:
+    """Tesla 10-Q Q2 2024 as published: R&D 1,074M and SG&A 1,277M for the quarter,
+    operating cash flow 3,854M for the six months (only year to date is reported)."""
+    values = {ex.meta["label"]: ex for ex in tesla_examples if ex.meta["kind"] == "value"}
+    assert values["Research and Development Expense"].target == "1074000000"
+    assert values["Selling, General and Administrative Expense"].target == "1277000000"
+    cash = values["Net Cash from Operating Activities"]
+    assert cash.target == "3854000000" and cash.meta["period_kind"] == "YTD"
+    assert "6-month period (year to date) ending 2024-06-30" in cash.prompt
+    free = [ex for ex in tesla_examples if ex.meta.get("free")]
+    asked = {ex.prompt.rsplit("Question: ", 1)[1].split(" \n")[0]: ex.target for ex in free}
+    assert asked["What was research and development expense?"] == \
+        "us-gaap:ResearchAndDevelopmentExpense"
+    assert asked["What was interest expense?"] == "us-gaap:InterestExpense"
+    assert all(ex.target in ex.meta["candidates"] for ex in free)
+    quick = next(ex for ex in tesla_examples if ex.meta["kind"] == "formula"
+                 and "quick ratio" in ex.prompt)
+    assert quick.target == ("(us-gaap:AssetsCurrent - us-gaap:InventoryNet) / "
+                            "us-gaap:LiabilitiesCurrent")

@@ -1,0 +1,142 @@
+"""`report_periods(filing)`: the filing's report periods, from dei facts and its contexts."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from finlora.xbrl.financials.periods import (
+    _ANNUAL_FORMS,
+    QUARTER_DAYS,
+    SLACK,
+    YEAR_DAYS,
+    Period,
+    ReportPeriods,
+    _within,
+)
+
+_SPLIT_MEMBER = re.compile(r"(predecessor|successor)", re.IGNORECASE)
+
+
+def _dei(filing: Any, name: str) -> str | None:
+    fact = filing.facts.query().concept(f"dei:{name}").without_dimensions().first()
+    return fact.value.strip() if fact is not None and fact.value else None
+
+
+def _counters(filing: Any) -> tuple[Counter, Counter]:
+    durations: Counter = Counter()
+    instants: Counter = Counter()
+    for fact in filing.facts.query().without_dimensions().numeric():
+        if fact.instant is not None:
+            instants[fact.instant] += 1
+        elif fact.period_start is not None and fact.period_end is not None:
+            durations[(fact.period_start, fact.period_end)] += 1
+    return durations, instants
+
+
+def _most(durations: Counter, end: date, bounds: tuple[int, int]) -> tuple[date, date] | None:
+    near = [(s, e) for s, e in durations if abs(e - end) <= SLACK
+            and _within((e - s).days, bounds)]
+    return max(near, key=lambda k: (durations[k], k[1]), default=None)
+
+
+def _split(durations: Counter, end: date, bounds: tuple[int, int]
+           ) -> tuple[Period, Period] | None:
+    """A successor period ending at the report date that, with a predecessor period ending the
+    day before it starts, spans the expected length (a year or a quarter)."""
+    for start, stop in sorted(durations, key=lambda k: -durations[k]):
+        if abs(stop - end) > SLACK or _within((stop - start).days, bounds):
+            continue
+        for p_start, p_stop in durations:
+            if timedelta(0) <= start - p_stop <= timedelta(days=1) and \
+                    _within((stop - p_start).days, bounds):
+                return (Period(p_stop, p_start, "predecessor"), Period(stop, start, "successor"))
+    return None
+
+
+def report_periods(filing: Any) -> ReportPeriods:
+    """The policy for `filing` (a `finlora.xbrl.Filing`); never raises: what is missing or
+    unusual is written in `notes`."""
+    notes: list[str] = []
+    durations, instants = _counters(filing)
+    doc_type = _dei(filing, "DocumentType")
+    focus = _dei(filing, "DocumentFiscalPeriodFocus")
+    year_text = _dei(filing, "DocumentFiscalYearFocus")
+    fy_focus = int(year_text[:4]) if year_text and year_text[:4].isdigit() else None
+    fye = _dei(filing, "CurrentFiscalYearEndDate")
+    end_text = _dei(filing, "DocumentPeriodEndDate")
+    try:
+        report_date = date.fromisoformat(end_text[:10]) if end_text else None
+    except ValueError:
+        report_date = None
+    if report_date is None:
+        ends = Counter({e: n for (_, e), n in durations.items()}) + instants
+        report_date = max(ends, key=lambda d: (ends[d] >= max(ends.values()) / 4, d),
+                          default=None)
+        notes.append("no dei:DocumentPeriodEndDate: report date taken as the latest period end "
+                     f"the filing reports widely ({report_date})")
+    if doc_type is None:
+        notes.append("no dei:DocumentType: form inferred from the period lengths")
+    if focus is None:
+        notes.append("no dei:DocumentFiscalPeriodFocus: period inferred from context lengths")
+    if report_date is None:
+        notes.append("no dated facts at all: no report period")
+        return ReportPeriods(doc_type, None, focus, fy_focus, fye, False, None, None, None,
+                             notes=notes, durations=durations, instants=instants)
+    year = _most(durations, report_date, YEAR_DAYS)
+    quarter = _most(durations, report_date, QUARTER_DAYS)
+    if doc_type:
+        annual = doc_type.upper().startswith(_ANNUAL_FORMS) or focus == "FY"
+    else:
+        annual = year is not None and (quarter is None or durations[year] >= durations[quarter])
+    transition = (doc_type or "").upper().endswith("T") or \
+        (_dei(filing, "DocumentTransitionReport") or "").lower() == "true"
+    split = _split(durations, report_date, YEAR_DAYS if annual else QUARTER_DAYS)
+    current: Period | None
+    ytd: Period | None = None
+    if annual:
+        current = Period(year[1], year[0], "FY") if year else None
+        if current is None or transition:
+            longest = max(((s, e) for s, e in durations if abs(e - report_date) <= SLACK),
+                          key=lambda k: ((k[1] - k[0]).days, durations[k]), default=None)
+            if transition and longest:
+                current = Period(longest[1], longest[0], "transition")
+                notes.append(f"transition period of {round(current.days / 30.44)} months "
+                             f"({current.label})")
+            elif split is None and longest:
+                current = Period(longest[1], longest[0], "other")
+                notes.append(f"no fiscal-year duration ends at {report_date}; using the "
+                             f"longest period that does ({current.label})")
+    else:
+        current = Period(quarter[1], quarter[0], "quarter") if quarter else None
+        longest = max(((s, e) for s, e in durations if abs(e - report_date) <= SLACK
+                       and (e - s).days <= YEAR_DAYS[1]),
+                      key=lambda k: ((k[1] - k[0]).days, durations[k]), default=None)
+        if longest and (current is None or longest[0] < current.start):
+            ytd = Period(longest[1], longest[0], "YTD")
+        elif current is not None:
+            ytd = current  # first quarter: the quarter is the year to date
+        if current is None and ytd is not None:
+            notes.append(f"no quarter duration ends at {report_date}; only year to date "
+                         f"({ytd.label})")
+    if split is not None and (current is None or current.kind == "other"):
+        predecessor, successor = split
+        current = successor
+        notes.append(f"predecessor/successor split: predecessor {predecessor.label}, successor "
+                     f"{successor.label}; figures are the successor's, never combined")
+    else:
+        split = None
+    members = {m for f in filing.facts.query().where(lambda f: bool(f.dimensions))
+               for m in f.dimensions.values() if _SPLIT_MEMBER.search(m)}
+    if members:
+        notes.append("predecessor/successor members in dimensional contexts "
+                     f"({', '.join(sorted(members))}): consolidated non-dimensional facts used")
+    near = [d for d in instants if abs(d - report_date) <= SLACK]
+    at = max(near, key=lambda d: (instants[d], d == report_date), default=None)
+    instant = Period(at, None, "instant") if at else None
+    if current is None:
+        notes.append(f"no duration ends at the report date {report_date}")
+    return ReportPeriods(doc_type, report_date, focus, fy_focus, fye, annual, current, ytd,
+                         instant, split, notes, durations, instants)
