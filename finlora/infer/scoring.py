@@ -15,13 +15,18 @@ answer listed first.
 
 from __future__ import annotations
 
-import copy
-import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from finlora.infer.prefix_cache import PrefixCache, _shared_prefix_length, cache_kwarg
+from finlora.infer.tree_scoring import (
+    Normalization,
+    PackedBatch,
+    label_scores_from_hidden,
+    pack_batch,
+)
 from finlora.models import answer_end_id, split_causal_lm
 from finlora.tasks.base import prompt_token_ids, split_trailing_space
 
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-Normalization = Literal["mean", "sum"]
-MIN_SHARED_PREFIX = 16  # tokens; below this a separate prefix pass does not pay
+__all__ = ["LabelScores", "Normalization", "PackedBatch", "PrefixCache", "encode_prompts",
+           "label_scores_from_hidden", "label_token_ids", "pack_batch", "pad_token_id",
+           "score_batch", "score_labels", "score_sorted_batches", "split_trailing_space"]
+Engine = Literal["auto", "packed", "tree"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ class LabelScores:
     labels: tuple[str, ...]
     scores: tuple[float, ...]          # normalised log-likelihood per label
     log_likelihoods: tuple[float, ...]  # summed log-probability per label
+    # calibrated scoring only: per label, its summed log-probability after the content-free
+    # prompt; `scores` are then the differences of the normalised scores
+    baseline: tuple[float, ...] | None = None
 
     @property
     def best_index(self) -> int:
@@ -53,8 +63,10 @@ class LabelScores:
     @property
     def probabilities(self) -> tuple[float, ...]:
         """The model's probability of each label, given that the answer is one of them."""
-        top = max(self.log_likelihoods)
-        weights = [math.exp(ll - top) for ll in self.log_likelihoods]
+        lls = self.log_likelihoods if self.baseline is None else tuple(
+            ll - b for ll, b in zip(self.log_likelihoods, self.baseline, strict=True))
+        top = max(lls)
+        weights = [math.exp(ll - top) for ll in lls]
         total = sum(weights)
         return tuple(w / total for w in weights)
 
@@ -64,37 +76,6 @@ class LabelScores:
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.labels, self.scores, strict=True))
-
-
-@dataclass
-class _Trie:
-    """Answer tokens merged by shared prefix. Node i holds token[i] at depth[i] under parent[i]."""
-
-    tokens: list[int]
-    parents: list[int]  # -1: child of the prompt
-    depths: list[int]
-    paths: list[list[int]]  # per label: its node indices, in order
-
-
-def _build_trie(label_ids: Sequence[Sequence[int]]) -> _Trie:
-    trie = _Trie([], [], [], [])
-    index: dict[tuple[int, ...], int] = {}
-    for ids in label_ids:
-        path: list[int] = []
-        parent = -1
-        for depth, token in enumerate(ids, start=1):
-            key = tuple(ids[:depth])
-            node = index.get(key)
-            if node is None:
-                node = len(trie.tokens)
-                index[key] = node
-                trie.tokens.append(token)
-                trie.parents.append(parent)
-                trie.depths.append(depth)
-            path.append(node)
-            parent = node
-        trie.paths.append(path)
-    return trie
 
 
 def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str],
@@ -113,59 +94,6 @@ def label_token_ids(tokenizer: PreTrainedTokenizerBase, labels: Sequence[str],
         is_prefix = any(len(other) > len(ids) and other[: len(ids)] == ids for other in encoded)
         finished.append([*ids, *stop] if is_prefix else list(ids))
     return finished
-
-
-def _shared_prefix_length(rows: Sequence[Sequence[int]]) -> int:
-    """Tokens shared by every row, leaving at least one own token per row."""
-    if len(rows) < 2:
-        return 0
-    limit = min(len(r) for r in rows) - 1
-    n = 0
-    first = rows[0]
-    while n < limit and all(r[n] == first[n] for r in rows):
-        n += 1
-    return n if n >= MIN_SHARED_PREFIX else 0
-
-
-class PrefixCache:
-    """The KV cache of the last shared prompt prefix, kept across calls: the instruction of a
-    classification task, or the 139-tag list of FiNER prompts while their tags are decoded slot
-    by slot, is computed once. Valid for one model state only: use a new one (or `clear()`)
-    when the weights or the active adapter change."""
-
-    def __init__(self) -> None:
-        self.ids: tuple[int, ...] = ()
-        self._cache: Any = None
-
-    def clear(self) -> None:
-        self.ids, self._cache = (), None
-
-    def match(self, rows: Sequence[Sequence[int]]) -> int:
-        """The cached prefix length when every row extends the cached prefix, else 0."""
-        n = len(self.ids)
-        if n and all(len(r) > n and tuple(r[:n]) == self.ids for r in rows):
-            return n
-        return 0
-
-    def fill(self, body: torch.nn.Module, ids: Sequence[int], device: torch.device) -> None:
-        import torch
-        from transformers import DynamicCache
-
-        cache = DynamicCache()
-        body(input_ids=torch.tensor([list(ids)], device=device), use_cache=True,
-             **{cache_kwarg(body): cache})
-        self.ids, self._cache = tuple(ids), cache
-
-    def expanded(self, batch: int) -> Any:
-        """A fresh copy of the cached prefix, repeated for `batch` rows."""
-        cache = copy.deepcopy(self._cache)
-        cache.batch_repeat_interleave(batch)
-        return cache
-
-
-def cache_kwarg(module: torch.nn.Module) -> str:
-    """The name of the KV-cache argument: `cache` in recent transformers, else the old name."""
-    return "cache" if "cache" in inspect.signature(module.forward).parameters else "past_key_values"
 
 
 def pad_token_id(tokenizer: PreTrainedTokenizerBase) -> int:
@@ -195,98 +123,6 @@ def encode_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
             cache[key] = label_token_ids(tokenizer, key, end)
         label_ids.append(cache[key])
     return prompt_ids, label_ids
-
-
-@dataclass
-class PackedBatch:
-    """A batch laid out for one tree-attention forward pass: per row the prompt (after any
-    shared prefix) then the label-trie nodes that have children, right-padded."""
-
-    input_ids: torch.Tensor   # [batch, width]
-    positions: torch.Tensor   # [batch, width] position ids (after `prefix_len` cached tokens)
-    allowed: torch.Tensor     # [batch, width, prefix_len + width] True where attention may go
-    tries: list[_Trie]
-    source: list[list[list[int]]]  # per row, per label: the position whose logits score a token
-
-    def attention_bias(self, dtype: torch.dtype) -> torch.Tensor:
-        """The additive 4-D mask [batch, 1, width, prefix + width] transformers accepts as is."""
-        import torch
-
-        bias = torch.zeros(self.allowed.shape, dtype=dtype)
-        bias.masked_fill_(~self.allowed, torch.finfo(dtype).min)
-        return bias[:, None]
-
-
-def pack_batch(prompt_ids: Sequence[Sequence[int]], label_ids: Sequence[Sequence[Sequence[int]]],
-               *, pad_id: int, prefix_len: int = 0) -> PackedBatch:
-    """Lay out prompts (minus their first `prefix_len` tokens, which sit in a KV cache) and
-    their label tries for one forward pass."""
-    import torch
-
-    tries = [_build_trie(ids) for ids in label_ids]
-    suffixes = [list(p[prefix_len:]) for p in prompt_ids]
-    # Only nodes with children are fed: a node's logits score its children.
-    fed = [sorted(set(t.parents) - {-1}) for t in tries]
-    rows = [len(s) + len(f) for s, f in zip(suffixes, fed, strict=True)]
-    width = max(rows)
-    batch = len(prompt_ids)
-    input_ids = torch.full((batch, width), pad_id, dtype=torch.long)
-    positions = torch.zeros((batch, width), dtype=torch.long)
-    allowed = torch.zeros((batch, width, prefix_len + width), dtype=torch.bool)
-    allowed[:, :, :prefix_len] = True
-    causal = torch.ones(width, width, dtype=torch.bool).tril()
-    source: list[list[list[int]]] = []
-    for b, (suffix, trie, nodes) in enumerate(zip(suffixes, tries, fed, strict=True)):
-        s = len(suffix)
-        input_ids[b, :s] = torch.tensor(suffix)
-        positions[b, :s] = torch.arange(prefix_len, prefix_len + s)
-        allowed[b, :s, prefix_len:prefix_len + s] = causal[:s, :s]
-        slot = {node: s + i for i, node in enumerate(nodes)}
-        for node, row in slot.items():
-            input_ids[b, row] = trie.tokens[node]
-            positions[b, row] = prefix_len + s + trie.depths[node] - 1
-            allowed[b, row, prefix_len:prefix_len + s] = True
-            ancestor = node
-            while ancestor != -1:
-                allowed[b, row, prefix_len + slot[ancestor]] = True
-                ancestor = trie.parents[ancestor]
-        for row in range(rows[b], width):  # padding sees itself only
-            allowed[b, row, prefix_len + row] = True
-        source.append([[s - 1 if trie.parents[n] == -1 else slot[trie.parents[n]] for n in path]
-                       for path in trie.paths])
-    return PackedBatch(input_ids, positions, allowed, tries, source)
-
-
-def label_scores_from_hidden(hidden: torch.Tensor, head: torch.nn.Module, packed: PackedBatch,
-                             normalization: Normalization = "mean",
-                             ) -> list[tuple[list[float], list[float]]]:
-    """Apply the LM head only where a label token is scored; per row (scores, log-likelihoods)."""
-    import torch
-
-    device = hidden.device
-    wanted = sorted({(b, r) for b, per in enumerate(packed.source) for rs in per for r in rs})
-    where = {key: i for i, key in enumerate(wanted)}
-    rows_b = torch.tensor([b for b, _ in wanted], device=device)
-    rows_r = torch.tensor([r for _, r in wanted], device=device)
-    logprobs = torch.log_softmax(head(hidden[rows_b, rows_r]).float(), dim=-1)
-    picks_i: list[int] = []
-    picks_t: list[int] = []
-    for b, (trie, per_label) in enumerate(zip(packed.tries, packed.source, strict=True)):
-        for path, rows_of in zip(trie.paths, per_label, strict=True):
-            picks_i += [where[(b, r)] for r in rows_of]
-            picks_t += [trie.tokens[n] for n in path]
-    values = logprobs[torch.tensor(picks_i, device=device),
-                      torch.tensor(picks_t, device=device)].tolist()  # one device sync
-    results, at = [], 0
-    for trie in packed.tries:
-        sums, scores = [], []
-        for path in trie.paths:
-            total = sum(values[at:at + len(path)])
-            at += len(path)
-            sums.append(total)
-            scores.append(total / len(path) if normalization == "mean" else total)
-        results.append((scores, sums))
-    return results
 
 
 def score_batch(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
@@ -324,11 +160,18 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                  prompts: Sequence[str], labels: Sequence[Sequence[str]] | Sequence[str], *,
                  batch_size: int = 16, normalization: Normalization = "mean",
                  reuse_prefix: bool = True, end: str | None = None,
-                 prefix_cache: PrefixCache | None = None) -> list[LabelScores]:
+                 prefix_cache: PrefixCache | None = None,
+                 calibration: str | Sequence[str] | None = None,
+                 **engine: Any) -> list[LabelScores]:
     """Score every allowed label of every prompt; `labels` is one list for all prompts or one
     list per prompt. `end` is the text that follows an answer (default: end of text; a
     separator such as "," inside a list of answers). Prompts are grouped by length into
-    batches; results keep input order."""
+    batches; results keep input order.
+
+    `calibration`: a content-free prompt (one for all, or one per prompt; e.g. the same
+    instruction with input "N/A", see `calibrated_scoring.content_free_prompt`): each label's
+    score is then its score after the prompt minus its score after the content-free one.
+    `engine` options go to `score_sorted_batches`."""
     if labels and isinstance(labels[0], str):
         per_prompt: list[Sequence[str]] = [labels] * len(prompts)  # type: ignore[list-item]
     else:
@@ -338,19 +181,53 @@ def score_labels(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     prompt_ids, label_ids = encode_prompts(tokenizer, prompts, per_prompt, end)
     scored = score_sorted_batches(model, prompt_ids, label_ids, batch_size=batch_size,
                                   pad_id=pad_token_id(tokenizer), normalization=normalization,
-                                  reuse_prefix=reuse_prefix, prefix_cache=prefix_cache)
-    return [LabelScores(tuple(ls), tuple(scores), tuple(sums))
-            for ls, (scores, sums) in zip(per_prompt, scored, strict=True)]
+                                  reuse_prefix=reuse_prefix, prefix_cache=prefix_cache,
+                                  **engine)
+    results = [LabelScores(tuple(ls), tuple(scores), tuple(sums))
+               for ls, (scores, sums) in zip(per_prompt, scored, strict=True)]
+    if calibration is None:
+        return results
+    from finlora.infer.calibrated_scoring import calibrated, per_prompt_baselines
+
+    free = [calibration] * len(prompts) if isinstance(calibration, str) else list(calibration)
+    baselines = per_prompt_baselines(
+        free, per_prompt, lambda ps, ls: score_labels(
+            model, tokenizer, ps, ls, batch_size=batch_size, normalization=normalization,
+            reuse_prefix=reuse_prefix, end=end, prefix_cache=prefix_cache, **engine))
+    return calibrated(results, baselines)
 
 
 def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
                          label_ids: Sequence[Sequence[Sequence[int]]], *, batch_size: int,
                          pad_id: int, normalization: Normalization = "mean",
                          reuse_prefix: bool = True, prefix_cache: PrefixCache | None = None,
-                         ) -> list[tuple[list[float], list[float]]]:
-    """`score_batch` over any number of prompts: grouped by length into batches of
-    `batch_size` (little padding), results in input order."""
+                         engine: Engine = "auto", cuda_graphs: bool | None = None,
+                         dense_base: bool = False) -> list[tuple[list[float], list[float]]]:
+    """Score any number of prompts, grouped by length into batches of `batch_size`; results
+    in input order.
+
+    `engine`: "packed" (`packed_scoring`: several prompts per row, no padding, the shared
+    prefix run once per call, or once while `prefix_cache` lives), "tree" (`score_batch`: one
+    prompt per row), "auto": packed where the architecture allows (Llama, Mistral, Qwen2).
+    Packed only: `cuda_graphs` (default: on for CUDA when `prefix_cache` is given, which
+    keeps the graphs) and `dense_base` (a bf16 copy of nf4 weights; see `dense_base`)."""
     import torch
+
+    if engine != "tree":
+        from finlora.infer.packed_forward import unsupported
+
+        reason = unsupported(split_causal_lm(model)[0])
+        if reason is None:
+            from finlora.infer.packed_scoring import score_packed
+
+            return score_packed(
+                model, prompt_ids, label_ids, batch_size=batch_size, pad_id=pad_id,
+                normalization=normalization, reuse_prefix=reuse_prefix,
+                state=prefix_cache.packed if prefix_cache is not None else None,
+                cuda_graphs=prefix_cache is not None if cuda_graphs is None else cuda_graphs,
+                dense_base=dense_base)
+        if engine == "packed":
+            raise ValueError(f"packed scoring: {reason}")
 
     order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
     results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)

@@ -1,0 +1,176 @@
+"""The packed label scorer: prompts packed into rows, the shared instruction computed once.
+
+Per run (`score_packed`): the instruction every prompt starts with is run once and its keys and
+values kept (`PackedState`, reused by later calls while the prompts still start with it); then
+per batch, the prompts' own tokens and their label tries are packed into rows with a
+block-diagonal mask (`packed_layout`), one forward pass computes them (`packed_forward`) —
+replayed from a CUDA graph for small batches — and the LM head runs at the scored positions only.
+While the GPU runs batch i the CPU packs batch i + 1; each batch's scores are read back once.
+Optionally a bf16 copy of an nf4 base is used (`dense_base`). Scores equal a plain forward pass
+per prompt and label (tests/infer/test_packed_scoring.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from finlora.infer.cuda_graphs import GraphRunner
+from finlora.infer.dense_base import DenseBase, four_bit_layers
+from finlora.infer.packed_forward import PrefixKV, packed_hidden, prefix_kv, unsupported
+from finlora.infer.packed_layout import ROW_TOKENS, PackedRows, pack_rows, scores_from_values
+from finlora.models import split_causal_lm
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+GRAPH_TOKENS = 2048  # packed tokens per pass up to which the forward is replayed from a graph
+MIN_PREFIX = 4       # shared tokens worth a prefix (computed once per run, so nearly any pays)
+
+
+class PackedState:
+    """What the packed scorer keeps across calls, for one model state (weights, adapter):
+    the shared prefix's keys and values, captured graphs, a bf16 copy of 4-bit weights, and
+    per-phase counters (`stats`, seconds and counts; `reset_stats()`)."""
+
+    def __init__(self) -> None:
+        self.prefix: PrefixKV | None = None
+        self.graphs: GraphRunner | None = None
+        self.dense: DenseBase | None = None
+        self.stats: dict[str, Any] = defaultdict(float)
+
+    def clear(self) -> None:
+        self.prefix, self.graphs, self.dense = None, None, None
+
+    def reset_stats(self) -> dict[str, Any]:
+        stats, self.stats = dict(self.stats), defaultdict(float)
+        return stats
+
+
+def shared_prefix(rows: Sequence[Sequence[int]]) -> int:
+    """Tokens every row starts with, leaving at least one own token per row."""
+    if not rows:
+        return 0
+    limit = min(len(r) for r in rows) - 1
+    first, n = rows[0], 0
+    while n < limit and all(r[n] == first[n] for r in rows):
+        n += 1
+    return n if n >= MIN_PREFIX else 0
+
+
+def _prefix_for(state: PackedState, body: torch.nn.Module, rows: Sequence[Sequence[int]],
+                device: torch.device, reuse: bool) -> PrefixKV | None:
+    if not reuse:
+        return None
+    cached = state.prefix
+    if cached is not None and all(len(r) > len(cached) and tuple(r[:len(cached)]) == cached.ids
+                                  for r in rows):
+        return cached
+    n = shared_prefix(rows) if len(rows) > 1 else 0
+    if not n:
+        return None  # the cached prefix stays for later calls
+    start = time.perf_counter()
+    state.prefix = prefix_kv(body, tuple(rows[0][:n]), device)
+    if state.graphs is not None:
+        state.graphs.clear()  # captured with the old prefix's tensors
+    state.stats["prefix_fills"] += 1
+    state.stats["prefix_s"] += time.perf_counter() - start
+    return state.prefix
+
+
+def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
+            prefix: PrefixKV | None, graphs: GraphRunner | None, graph_tokens: int,
+            device: torch.device, stats: dict[str, Any]) -> torch.Tensor:
+    """Enqueue one pass; the label tokens' log-probabilities, on the device (not synced)."""
+    ids, positions, allowed = (t.to(device, non_blocking=True)
+                               for t in (packed.input_ids, packed.positions, packed.allowed))
+    hidden = None
+    rows, width = packed.shape
+    if graphs is not None and rows * width <= graph_tokens:
+        hidden = graphs((ids, positions, allowed))
+    if hidden is None:
+        hidden = packed_hidden(body, ids, positions, allowed, prefix)
+        stats["eager_passes"] += 1
+    else:
+        stats["graph_passes"] += 1
+    scored = hidden.index_select(0, packed.scored_at.to(device, non_blocking=True))
+    logprobs = torch.log_softmax(head(scored).float(), dim=-1)
+    return logprobs[packed.picks.to(device, non_blocking=True),
+                    packed.targets.to(device, non_blocking=True)]
+
+
+def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
+                 label_ids: Sequence[Sequence[Sequence[int]]], *, batch_size: int, pad_id: int,
+                 normalization: str = "mean", reuse_prefix: bool = True,
+                 state: PackedState | None = None, cuda_graphs: bool = False,
+                 dense_base: bool = False, row_tokens: int = ROW_TOKENS,
+                 graph_tokens: int = GRAPH_TOKENS) -> list[tuple[list[float], list[float]]]:
+    """Per prompt (normalised scores, summed log-likelihoods) of its labels, in input order.
+
+    Prompts are grouped by length, `batch_size` per forward pass. `cuda_graphs` replays passes
+    of at most `graph_tokens` tokens from CUDA graphs (CUDA only; off by itself if capture
+    fails, the reason in `state.stats["graph_failure"]`). `dense_base` multiplies by a bf16
+    copy of 4-bit weights (see `dense_base`)."""
+    body, head = split_causal_lm(model)
+    reason = unsupported(body)
+    if reason:
+        raise ValueError(f"packed scoring: {reason}")
+    device = next(model.parameters()).device
+    state = state if state is not None else PackedState()
+    stats = state.stats
+    graphs = None
+    if cuda_graphs and device.type == "cuda":
+        if state.graphs is None:
+            state.graphs = GraphRunner(  # the prefix is in the mask's width (0: none)
+                lambda i, p, a: packed_hidden(body, i, p, a,
+                                              state.prefix if a.shape[-1] > i.shape[-1] else None))
+        graphs = state.graphs
+    dense: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if dense_base and four_bit_layers(model):
+        state.dense = state.dense or DenseBase()
+        dense = state.dense.active(model)
+    order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
+    results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
+    pending: tuple[list[int], PackedRows, torch.Tensor] | None = None
+
+    def finish() -> None:
+        chunk, packed, values = pending  # type: ignore[misc]
+        start = time.perf_counter()
+        scored = scores_from_values(values.tolist(), packed.tries, normalization)
+        stats["wait_s"] += time.perf_counter() - start
+        for i, result in zip(chunk, scored, strict=True):
+            results[i] = result
+
+    with torch.inference_mode(), dense:
+        if state.dense is not None and dense_base:
+            stats["dense_bytes"] = state.dense.nbytes
+        prefix = _prefix_for(state, body, prompt_ids, device, reuse_prefix)
+        n = len(prefix) if prefix is not None else 0
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            t0 = time.perf_counter()
+            packed = pack_rows([prompt_ids[i] for i in chunk], [label_ids[i] for i in chunk],
+                               pad_id=pad_id, prefix_len=n, row_tokens=row_tokens)
+            t1 = time.perf_counter()
+            values = _launch(body, head, packed, prefix, graphs, graph_tokens, device, stats)
+            stats["pack_s"] += t1 - t0
+            stats["launch_s"] += time.perf_counter() - t1
+            stats["rows"] += packed.shape[0]
+            stats["slots"] += packed.shape[0] * packed.shape[1]
+            stats["tokens"] += packed.real_tokens
+            if pending is not None:
+                finish()
+            pending = (chunk, packed, values)
+        if pending is not None:
+            finish()
+    if graphs is not None:
+        stats["graph_captures"] = graphs.captures
+        if graphs.failure:
+            stats["graph_failure"] = graphs.failure
+    stats["prefix_tokens"] = n
+    return results  # type: ignore[return-value]
