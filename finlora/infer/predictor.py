@@ -28,6 +28,7 @@ from finlora.models import (
     load_tokenizer,
     resolve_model,
 )
+from finlora.tasks.answers import AnswerSpace, Choice, FreeText, Grounded, LabelLists, Labels
 
 if TYPE_CHECKING:
     from finlora.tasks.base import Example, Task
@@ -213,43 +214,78 @@ class Predictor:
 
     def predict(self, task: Task, examples: Sequence[Example], *, chat: bool | None = None,
                 adapter: str | None = None, mode: str = "auto") -> list[Prediction]:
-        """Answer `examples` of `task`: label scoring for examples with allowed answers,
-        generation for the others (`mode="generate"` forces generation everywhere)."""
+        """Answer `examples` of `task` the way each example's answer space says (labels and
+        label lists: label scoring; grounded: label choices the task turns into an answer;
+        free text: generation). `mode="generate"` forces generation everywhere; `"score"`
+        refuses examples whose answer is free text."""
         if mode not in ("auto", "generate", "score"):
             raise ValueError(f"mode {mode!r}: choose auto, generate or score")
         prompts = self.render(task, examples, chat)
-        allowed = [None if mode == "generate" else task.candidates(ex) for ex in examples]
-        if mode == "score" and not hasattr(task, "tag_set") and any(a is None for a in allowed):
+        spaces: list[AnswerSpace] = [
+            FreeText(task.max_new_tokens) if mode == "generate" else task.answer_space(ex)
+            for ex in examples]
+        if mode == "score" and any(isinstance(s, FreeText) for s in spaces):
             raise ModelError(f"task {task.name!r} has examples without allowed answers; "
                              "use mode='auto' or 'generate'")
         results: list[Prediction | None] = [None] * len(examples)
-        # Tagging tasks answer with one tag per numeral: constrained decoding, slot by slot.
-        is_list_task = hasattr(task, "tag_set") and hasattr(task, "numerals")
-        lists = [i for i in range(len(examples)) if is_list_task and mode != "generate"]
-        if lists:
-            tag_sets = [list(task.tag_set(examples[i])) for i in lists]  # type: ignore[attr-defined]
-            lengths = [max(1, len(task.numerals(examples[i]))) for i in lists]  # type: ignore[attr-defined]
-            slots = self.score_label_lists([prompts[i] for i in lists], tag_sets, lengths,
-                                           adapter=adapter)
+
+        def parsed(i: int, text: str) -> str | None:
+            return task.parse_answer(text, examples[i])
+
+        for separator in {s.separator for s in spaces if isinstance(s, LabelLists)}:
+            lists = [i for i, s in enumerate(spaces)
+                     if isinstance(s, LabelLists) and s.separator == separator]
+            slots = self.score_label_lists(
+                [prompts[i] for i in lists], [list(spaces[i].labels) for i in lists],
+                [spaces[i].slots for i in lists], separator=separator, adapter=adapter)
             for i, per_slot in zip(lists, slots, strict=True):
-                text = ",".join(ls.best for ls in per_slot)
-                results[i] = Prediction(text=text, answer=task.parse_answer(text, examples[i]),
+                text = separator.join(ls.best for ls in per_slot)
+                results[i] = Prediction(text=text, answer=parsed(i, text),
                                         confidence=math.prod(ls.confidence for ls in per_slot))
-        single = [i for i, a in enumerate(allowed) if a and results[i] is None]
-        if single:
-            label_scores = self.score_labels(
-                [prompts[i] for i in single], [list(allowed[i]) for i in single],
-                adapter=adapter, normalization=self.normalization or (
-                    "mean" if task.kind == "classification" else "sum"))
-            for i, ls in zip(single, label_scores, strict=True):
-                parsed = task.parse_answer(ls.best, examples[i])
-                results[i] = Prediction(text=ls.best, answer=parsed if parsed is not None
-                                        else ls.best, scores=ls.as_dict(),
-                                        confidence=ls.confidence)
+        single = [i for i, s in enumerate(spaces) if isinstance(s, Labels) and s.labels]
+        scored = self._score_choices([(prompts[i], spaces[i]) for i in single], adapter)
+        for i, ls in zip(single, scored, strict=True):
+            answer = parsed(i, ls.best)
+            results[i] = Prediction(text=ls.best, answer=answer if answer is not None else ls.best,
+                                    scores=ls.as_dict(), confidence=ls.confidence)
+        grounded = [i for i, s in enumerate(spaces) if isinstance(s, Grounded)]
+        questions = [(self._render_raw(task, c.prompt, chat), c)
+                     for i in grounded for c in spaces[i].choices]
+        chosen = iter(self._score_choices(questions, adapter))
+        for i in grounded:
+            picks = [next(chosen) for _ in spaces[i].choices]
+            text = spaces[i].answer(tuple(ls.best for ls in picks)) or ""
+            results[i] = Prediction(text=text, answer=parsed(i, text) if text else None,
+                                    confidence=math.prod(ls.confidence for ls in picks))
         free = [i for i in range(len(examples)) if results[i] is None]
-        if free:
-            texts = self.generate([prompts[i] for i in free], max_new_tokens=task.max_new_tokens,
+        for limit in sorted({_max_new_tokens(spaces[i], task) for i in free}):
+            group = [i for i in free if _max_new_tokens(spaces[i], task) == limit]
+            texts = self.generate([prompts[i] for i in group], max_new_tokens=limit,
                                   adapter=adapter)
-            for i, text in zip(free, texts, strict=True):
-                results[i] = Prediction(text=text, answer=task.parse_answer(text, examples[i]))
+            for i, text in zip(group, texts, strict=True):
+                results[i] = Prediction(text=text, answer=parsed(i, text))
         return results  # type: ignore[return-value]
+
+    def _render_raw(self, task: Task, prompt: str, chat: bool | None) -> str:
+        from finlora.tasks.base import Example
+
+        return self.render(task, [Example(prompt, "")], chat)[0]
+
+    def _score_choices(self, items: Sequence[tuple[str, Labels | Choice]],
+                       adapter: str | None) -> list[LabelScores]:
+        """Label scores for (prompt, labels) pairs, in order, one batched call per
+        normalization (the predictor's own `normalization` overrides the spaces')."""
+        out: list[LabelScores | None] = [None] * len(items)
+        norms = [self.normalization or space.normalization for _, space in items]
+        for norm in sorted(set(norms)):
+            group = [k for k, n in enumerate(norms) if n == norm]
+            scored = self.score_labels([items[k][0] for k in group],
+                                       [list(items[k][1].labels) for k in group],
+                                       adapter=adapter, normalization=norm)
+            for k, ls in zip(group, scored, strict=True):
+                out[k] = ls
+        return out  # type: ignore[return-value]
+
+
+def _max_new_tokens(space: AnswerSpace, task: Task) -> int:
+    return space.max_new_tokens if isinstance(space, FreeText) else task.max_new_tokens

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from finlora.errors import ModelError
+from finlora.tasks.answers import AnswerSpace, FreeText, Labels
 
 Split = Literal["train", "dev", "test"]
 TaskKind = Literal["classification", "tagging", "extraction"]
@@ -68,6 +69,14 @@ class Task(ABC):
     def candidates(self, example: Example) -> Sequence[str] | None:
         """The allowed answers for this example (label scoring picks one), or None if free-form."""
         return None
+
+    def answer_space(self, example: Example) -> AnswerSpace:
+        """How this example is answered (see `finlora.tasks.answers`). The default: label
+        scoring over `candidates(example)` when it lists any, else free generation."""
+        allowed = self.candidates(example)
+        if allowed:
+            return Labels(tuple(allowed), "mean" if self.kind == "classification" else "sum")
+        return FreeText(self.max_new_tokens)
 
     def render(self, example: Example, tokenizer: Any = None, chat: bool = False) -> str:
         """The text the model sees: the raw prompt, or the prompt inside the tokenizer's chat

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from finlora.tasks.answers import Labels
 from finlora.tasks.base import Example, Task
 from finlora.tasks.metrics import classification_report
 from finlora.tasks.parsing import match_label
@@ -19,6 +20,9 @@ class LabelTask(Task):
 
     def candidates(self, example: Example) -> Sequence[str]:
         return self.labels
+
+    def answer_space(self, example: Example) -> Labels:
+        return Labels(tuple(self.candidates(example)), "mean")
 
     def parse_answer(self, text: str, example: Example | None = None) -> str | None:
         return match_label(text, self.candidates(example) if example else self.labels)

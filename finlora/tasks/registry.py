@@ -7,11 +7,11 @@ from typing import Any
 
 from finlora.errors import DataError
 from finlora.tasks.base import Task
+from finlora.tasks.finlora_xbrl import FinLoRAXBRL
 from finlora.tasks.headline import Headline
 from finlora.tasks.ner import NER
 from finlora.tasks.sentiment import VARIANTS, Sentiment
 from finlora.tasks.xbrl_extraction import FILES as EXTRACTION_FILES
-from finlora.tasks.xbrl_extraction import XBRLExtraction
 from finlora.tasks.xbrl_tagging import FILES as TAGGING_FILES
 from finlora.tasks.xbrl_tagging import XBRLTagging
 
@@ -33,7 +33,7 @@ register("headline", Headline)
 for _fmt in TAGGING_FILES:
     register(_fmt, lambda f=_fmt, **kw: XBRLTagging(f, **kw))
 for _name in EXTRACTION_FILES:
-    register(_name, lambda n=_name, **kw: XBRLExtraction(n, **kw))
+    register(_name, lambda n=_name, **kw: FinLoRAXBRL(n, **kw))
 
 
 def names() -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from finlora.errors import DataError
+from finlora.tasks.answers import LabelLists
 from finlora.tasks.base import Example, Split, Task
 from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
 from finlora.tasks.metrics import UNPARSED, classification_report
@@ -60,8 +61,12 @@ class XBRLTagging(Task):
         return examples[:limit] if limit is not None else examples
 
     def candidates(self, example: Example) -> None:
-        """None: the answer is a list of tags (one per numeral), not one label to score."""
+        """None: the answer is a list of tags, one per numeral (see `answer_space`)."""
         return None
+
+    def answer_space(self, example: Example) -> LabelLists:
+        """One allowed tag per numeral of the prompt, decoded slot by slot."""
+        return LabelLists(tuple(self.tag_set(example)), max(1, len(self.numerals(example))))
 
     def tag_set(self, example: Example) -> list[str]:
         """The tags a prompt allows for each of its numerals."""

@@ -1,0 +1,82 @@
+"""Grounded answers to FinLoRA's XBRL extraction sets, checked against the dataset's own gold
+answers (FinLoRA's `target` field: the external reference) on its real test lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from finlora import tasks
+from finlora.tasks.answers import FreeText, Grounded, Labels
+from finlora.tasks.base import Example
+from finlora.tasks.finlora_xbrl import parse_question, question_of
+
+# FinLoRA lines (xbrl_value_test line 1, xbrl_formula_test line 4) with their gold answers and
+# the concepts a reader picks by hand from the snippet
+VISA_RETAINED = ("What is the value of Visa Inc's Retained Earnings for the Fiscal Year ending "
+                 "in FY 2022?", "16116000000")
+DOW_QUICK = "(19084000000 - 5701000000) / 11108000000"
+
+
+def pick(space: Grounded, wanted: dict[str, str]) -> str | None:
+    """The grounded answer when each choice's prompt gets the concept a reader would pick."""
+    picked = []
+    for choice in space.choices:
+        label = choice.prompt.rsplit("tag for ", 1)[1].split(" as reported", 1)[0]
+        picked.append(wanted[label])
+        assert wanted[label] in choice.labels
+    return space.answer(tuple(picked))
+
+
+def test_value_is_read_from_the_snippet_for_the_chosen_concept() -> None:
+    task = tasks.get("xbrl_value")
+    example = task.load("test", limit=1)[0]
+    assert (question_of(example.prompt), example.target) == VISA_RETAINED
+    space = task.answer_space(example)
+    assert isinstance(space, Grounded) and len(space.choices) == 1
+    text = pick(space, {"Retained Earnings": "us-gaap:RetainedEarningsAccumulatedDeficit"})
+    answer = task.parse_answer(text, example)
+    assert task.is_correct(answer, example) and Decimal(answer) == Decimal("16116000000")
+
+
+def test_formula_is_substituted_and_computed_exactly() -> None:
+    task = tasks.get("xbrl_formula")
+    example = task.load("test", limit=4)[3]
+    assert example.target == DOW_QUICK and "Quick Ratio" in example.prompt
+    space = task.answer_space(example)
+    assert isinstance(space, Grounded) and len(space.choices) == 3
+    text = pick(space, {"Current Assets": "us-gaap:AssetsCurrent",
+                        "Inventory": "us-gaap:InventoryNet",
+                        "Current Liabilities": "us-gaap:LiabilitiesCurrent"})
+    assert text == DOW_QUICK
+    answer = task.parse_answer(text, example)
+    assert task.is_correct(answer, example)
+    assert Decimal(answer).quantize(Decimal("0.000001")) == Decimal("1.204807")  # 13383/11108
+
+
+@pytest.mark.parametrize("name", ["xbrl_value", "xbrl_formula"])
+def test_every_finlora_line_is_grounded_and_its_gold_is_reachable(name: str) -> None:
+    """Each line parses as a FinLoRA question, and the gold numbers are among the snippet's
+    values (the upper bound of the grounded answer is 100%)."""
+    task = tasks.get(name)
+    for example in task.load("test"):
+        space = task.answer_space(example)
+        assert isinstance(space, Grounded), question_of(example.prompt)
+        assert parse_question(question_of(example.prompt) or "") is not None
+
+
+def test_tags_are_scored_among_the_snippet_concepts_and_the_gold_is_one_of_them() -> None:
+    task = tasks.get("xbrl_tags")
+    for example in task.load("test"):
+        space = task.answer_space(example)
+        assert isinstance(space, Labels) and example.target in space.labels
+
+
+def test_free_generation_is_the_fallback_and_the_option() -> None:
+    task = tasks.get("xbrl_value")
+    example = task.load("test", limit=1)[0]
+    assert isinstance(tasks.get("xbrl_value", grounded=False).answer_space(example), FreeText)
+    odd = Example("What is the value of Visa's Retained Earnings? Answer:", "1",
+                  {"kind": "value"})
+    assert isinstance(task.answer_space(odd), FreeText)
