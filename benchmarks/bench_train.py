@@ -50,9 +50,9 @@ from finlora.train.compiled_layers import (
     compiler_works,
     uncompile_decoder_layers,
 )
-from finlora.train.data import IGNORE, Tokenized, collate, merge_micro_batches
+from finlora.train.data import IGNORE_INDEX, Tokenized, collate, merge_micro_batches
 from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
-from finlora.train.model import AnswerLoss, lora_config
+from finlora.train.trainable import AnswerLoss, lora_config
 
 HERE = Path(__file__).parent
 PEAK_TFLOPS = 790.0
@@ -92,7 +92,7 @@ def stock_batch(examples, device):
     width = max(len(ids) for ids, _ in examples)
     ids = torch.zeros((len(examples), width), dtype=torch.long)
     mask = torch.zeros((len(examples), width), dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
     for row, (tokens, answer) in enumerate(examples):
         ids[row, :len(tokens)] = torch.tensor(tokens)
         mask[row, :len(tokens)] = 1
@@ -102,7 +102,7 @@ def stock_batch(examples, device):
 
 
 def finlora_items(examples) -> list[Tokenized]:
-    return [Tokenized(ids, [IGNORE] * (len(ids) - a - 1) + ids[len(ids) - a:] + [IGNORE], "")
+    return [Tokenized(ids, [IGNORE_INDEX] * (len(ids) - a - 1) + ids[len(ids) - a:] + [IGNORE_INDEX], "")
             for ids, a in examples]
 
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tag": ("finlora.cli.tag", "Tag numerals in financial text with US-GAAP XBRL tags."),
     "batch": ("finlora.cli.batch", "Extract from many filings; resumable, errors in a manifest."),
     "eval": ("finlora.cli.eval", "Evaluate a model (and adapter) on finlora tasks."),
+    "pipeline": ("finlora.cli.pipeline", "Score labels with the model split over torchrun ranks."),
 }
 
 

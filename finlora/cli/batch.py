@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -43,10 +42,10 @@ def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
     rank, world_size = shard()
     device = None
     if world_size > 1:
-        import torch
+        from finlora.torchrun import launch, local_device
 
-        if torch.cuda.is_available():
-            device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}"
+        gpu = local_device(launch())
+        device = str(gpu) if gpu.type == "cuda" else None
     tagger = XBRLTagger.from_pretrained(model, adapter, quantization=quantization,  # type: ignore[arg-type]
                                         device=device)
     result = run_batch(paths, out_dir, tagger, questions=list(questions) or None,

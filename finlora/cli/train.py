@@ -30,7 +30,8 @@ def _targets(value: str | None) -> Any:
 @click.option("--dropout", type=float, default=None, help="LoRA dropout (default 0.05).")
 @click.option("--targets", default=None,
               help="'attention' (q,k,v; default), 'all-linear', or comma-separated module names.")
-@click.option("--variant", type=click.Choice(["lora", "dora", "rslora"]), default=None)
+@click.option("--variant", default=None,
+              help="LoRA variant: lora (default), rslora, dora: see finlora/train/variants.py.")
 @click.option("--lr", "learning_rate", type=float, default=None, help="Peak learning rate (1e-4).")
 @click.option("--warmup-ratio", type=float, default=None, help="Warm-up share of steps (0.03).")
 @click.option("--batch-size", "-b", type=int, default=None, help="Examples per micro-batch (8).")
@@ -86,6 +87,6 @@ def command(tasks: tuple[str, ...], model: str | None, output_dir: str, config_f
 
 
 def _is_rank0() -> bool:
-    import os
+    from finlora.torchrun import launch
 
-    return os.environ.get("RANK", "0") == "0"
+    return launch().is_main

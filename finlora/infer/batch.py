@@ -69,7 +69,10 @@ def filing_id(path: Path, taken: set[str]) -> str:
 
 def shard() -> tuple[int, int]:
     """(rank, world size) from torchrun's environment; (0, 1) when run alone."""
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    from finlora.torchrun import launch
+
+    where = launch()
+    return where.rank, where.world_size
 
 
 def _log(manifest: Path, entry: dict[str, object]) -> None:

@@ -5,7 +5,7 @@ micro-batches flow through the stages under `torch.distributed.pipelining`'s GPi
 Run one process per stage with torchrun; every rank calls `pipeline_score_labels` with the same
 inputs, the last stage returns the scores (other ranks get None):
 
-    torchrun --nproc-per-node 2 -m finlora.infer.pipeline --task fpb --limit 8 -o scores.json
+    torchrun --nproc-per-node 2 -m finlora pipeline --task fpb --limit 8 -o scores.json
 
 Each rank reads only its own weights from the checkpoint's safetensors files (`load_stage_model`:
 its layers, the first rank also the embeddings, the last the final norm and LM head); the rest of
@@ -16,12 +16,12 @@ one GPU's memory still runs when split over enough ranks.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import click
+import torch
+from torch import nn
 
 from finlora.infer.scoring import (
     LabelScores,
@@ -34,9 +34,6 @@ from finlora.infer.scoring import (
 )
 from finlora.models import split_causal_lm
 
-if TYPE_CHECKING:
-    import torch
-
 
 def stage_bounds(num_layers: int, num_stages: int) -> list[tuple[int, int]]:
     """Contiguous, near-equal layer ranges, one per stage."""
@@ -46,39 +43,39 @@ def stage_bounds(num_layers: int, num_stages: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
-def build_stage_module(model: Any, stage: int, num_stages: int) -> torch.nn.Module:
-    """The part of a Llama-style causal LM one pipeline stage runs."""
-    import torch
+class DecoderStage(nn.Module):
+    """One pipeline stage of a Llama-style causal LM: the embeddings (first stage), decoder
+    layers [start, stop), the final norm (last stage).
 
+    Takes and returns (hidden or token ids, position ids, 4-D attention bias) so that every
+    stage's inputs are plain tensors split along the batch into micro-batches. It holds the
+    model's own modules (no copies)."""
+
+    def __init__(self, decoder: nn.Module, start: int, stop: int, *, first: bool,
+                 last: bool) -> None:
+        super().__init__()
+        self.embed = decoder.embed_tokens if first else None
+        self.layers = nn.ModuleList(decoder.layers[start:stop])
+        self.rotary = decoder.rotary_emb
+        self.norm = decoder.norm if last else None
+
+    def forward(self, x: torch.Tensor, positions: torch.Tensor, bias: torch.Tensor) -> Any:
+        hidden = self.embed(x) if self.embed is not None else x
+        rotary = self.rotary(hidden, position_ids=positions)
+        for layer in self.layers:
+            hidden = layer(hidden, attention_mask=bias, position_ids=positions,
+                           position_embeddings=rotary)
+            hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+        if self.norm is not None:
+            return self.norm(hidden)
+        return hidden, positions, bias
+
+
+def build_stage_module(model: Any, stage: int, num_stages: int) -> DecoderStage:
+    """The part of a Llama-style causal LM one pipeline stage runs."""
     decoder, _ = split_causal_lm(model)
     start, stop = stage_bounds(len(decoder.layers), num_stages)[stage]
-
-    class DecoderStage(torch.nn.Module):
-        """Embeddings (first stage), layers [start, stop), final norm (last stage).
-
-        Takes and returns (hidden or token ids, position ids, 4-D attention bias) so that every
-        stage's inputs are plain tensors split along the batch into micro-batches."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.embed = decoder.embed_tokens if stage == 0 else None
-            self.layers = torch.nn.ModuleList(decoder.layers[start:stop])
-            self.rotary = decoder.rotary_emb
-            self.norm = decoder.norm if stage == num_stages - 1 else None
-
-        def forward(self, x: torch.Tensor, positions: torch.Tensor, bias: torch.Tensor
-                    ) -> Any:
-            hidden = self.embed(x) if self.embed is not None else x
-            rotary = self.rotary(hidden, position_ids=positions)
-            for layer in self.layers:
-                hidden = layer(hidden, attention_mask=bias, position_ids=positions,
-                               position_embeddings=rotary)
-                hidden = hidden[0] if isinstance(hidden, tuple) else hidden
-            if self.norm is not None:
-                return self.norm(hidden)
-            return hidden, positions, bias
-
-    return DecoderStage()
+    return DecoderStage(decoder, start, stop, first=stage == 0, last=stage == num_stages - 1)
 
 
 def _checkpoint_files(model_path: str) -> list[Path]:
@@ -102,7 +99,6 @@ def load_stage_model(model_path: str, stage: int, num_stages: int, dtype: torch.
     the stage module, and just those tensors are read from the safetensors files (a tied LM
     head and embedding stay one tensor). Rotary embeddings are rebuilt on the host.
     """
-    import torch
     from safetensors import safe_open
     from transformers import AutoConfig, AutoModelForCausalLM
 
@@ -149,7 +145,6 @@ def pipeline_score_labels(model: Any, tokenizer: Any, prompts: Sequence[str],
 
     Same layout as `score_labels` (tree attention, no shared-prefix cache); returns the scores on
     the last rank and None on the others."""
-    import torch
     import torch.distributed as dist
     from torch.distributed.pipelining import PipelineStage, ScheduleGPipe
 
@@ -181,50 +176,3 @@ def pipeline_score_labels(model: Any, tokenizer: Any, prompts: Sequence[str],
                 results += [LabelScores(tuple(labels[i]), tuple(s), tuple(ll))
                             for i, (s, ll) in zip(rows[:real], scored[:real], strict=True)]
     return results if rank == world - 1 else None
-
-
-@click.command()
-@click.option("--task", "task_name", default="fpb", show_default=True)
-@click.option("--limit", default=8, show_default=True)
-@click.option("--model", default=None, help="Base model (default: the embedded one).")
-@click.option("--batch-size", default=8, show_default=True)
-@click.option("--microbatches", default=2, show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-def main(task_name: str, limit: int, model: str | None, batch_size: int, microbatches: int,
-         output: Path) -> None:
-    """Score a task's allowed answers with the model split over the torchrun ranks.
-
-    \b
-    Example:
-      torchrun --nproc-per-node 2 -m finlora.infer.pipeline --task fpb --limit 8 -o s.json
-    """
-    import torch
-    import torch.distributed as dist
-
-    from finlora import tasks
-    from finlora.atomic import write_text_atomically
-    from finlora.models import default_dtype, load_tokenizer, resolve_model
-
-    cuda = torch.cuda.is_available()
-    dist.init_process_group("nccl" if cuda else "gloo")
-    try:
-        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu"
-        path = resolve_model(model)
-        task = tasks.get(task_name)
-        examples = task.load("test", limit=limit)
-        tokenizer = load_tokenizer(path)
-        lm = load_stage_model(path, dist.get_rank(), dist.get_world_size(),
-                              default_dtype(device))
-        scores = pipeline_score_labels(lm, tokenizer, [ex.prompt for ex in examples],
-                                       [list(task.candidates(ex) or []) for ex in examples],
-                                       batch_size=batch_size, microbatches=microbatches,
-                                       device=device)
-        if scores is not None:
-            rows = [{"best": s.best, "labels": s.labels, "scores": s.scores} for s in scores]
-            write_text_atomically(output, json.dumps(rows, indent=1))
-    finally:
-        dist.destroy_process_group()
-
-
-if __name__ == "__main__":
-    main()

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from finlora.errors import ConfigError
-from finlora.train.distributed import Dist
+from finlora.torchrun import Dist
 
 KEEP = 2  # checkpoints kept on disk
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from finlora.errors import ConfigError
+from finlora.train.variants import LORA_VARIANTS
 
 # LoRA target presets: module names as they appear in Llama-style decoders.
 TARGET_PRESETS: dict[str, list[str]] = {
@@ -41,7 +42,7 @@ class TrainConfig(BaseModel):
     dropout: float = Field(0.05, ge=0, lt=1, description="LoRA dropout.")
     target_modules: Literal["attention", "all-linear"] | list[str] = Field(
         "attention", description="'attention' (q,k,v: FinLoRA), 'all-linear', or module names.")
-    variant: Literal["lora", "dora", "rslora"] = Field("lora", description="LoRA variant.")
+    variant: str = Field("lora", description="LoRA variant: a name in train/variants.py.")
     # optimisation
     learning_rate: float = Field(1e-4, gt=0, description="Peak learning rate (AdamW).")
     warmup_ratio: float = Field(0.03, ge=0, lt=1, description="Linear warm-up, share of steps.")
@@ -73,6 +74,13 @@ class TrainConfig(BaseModel):
     def _non_empty_targets(cls, value: Any) -> Any:
         if isinstance(value, list) and not value:
             raise ValueError("give at least one module name, or a preset")
+        return value
+
+    @field_validator("variant")
+    @classmethod
+    def _known_variant(cls, value: str) -> str:
+        if value not in LORA_VARIANTS:
+            raise ValueError(f"unknown LoRA variant; known: {', '.join(sorted(LORA_VARIANTS))}")
         return value
 
     @model_validator(mode="after")

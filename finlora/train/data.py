@@ -26,13 +26,13 @@ from finlora.tasks.base import prompt_token_ids, split_trailing_space
 if TYPE_CHECKING:
     import torch
 
-IGNORE = -100
+IGNORE_INDEX = -100  # the label of a position with no loss (PyTorch cross-entropy default)
 
 
 @dataclass(frozen=True)
 class Tokenized:
     """One training example as token ids; `labels[i]` is the target for `input_ids[i]`'s
-    successor position, i.e. labels are already shifted (IGNORE where there is no loss)."""
+    successor position, i.e. labels are already shifted (IGNORE_INDEX where there is no loss)."""
 
     input_ids: list[int]
     labels: list[int]
@@ -40,7 +40,7 @@ class Tokenized:
 
     @property
     def n_answer(self) -> int:
-        return sum(1 for t in self.labels if t != IGNORE)
+        return sum(1 for t in self.labels if t != IGNORE_INDEX)
 
 
 def tokenize_examples(task_examples: Sequence[tuple[Task, Sequence[Example]]], tokenizer: Any,
@@ -68,7 +68,7 @@ def tokenize_examples(task_examples: Sequence[tuple[Task, Sequence[Example]]], t
                     f"max_seq_len={max_seq_len}: raise max_seq_len (e.g. --max-seq-len "
                     f"{_round_up(len(ids), 64)}) or drop long examples")
             # labels shifted by one: position i predicts ids[i + 1]
-            labels = [IGNORE] * (len(prompt_ids) - 1) + answer_ids + [IGNORE]
+            labels = [IGNORE_INDEX] * (len(prompt_ids) - 1) + answer_ids + [IGNORE_INDEX]
             items.append(Tokenized(ids, labels, f"{task.name}#{index}"))
     if not items:
         raise DataError("no training examples: give at least one task with data")
@@ -186,7 +186,7 @@ def collate(items: Sequence[Tokenized], *, max_seq_len: int, packing: bool, pad_
     width = _round_up(max(sum(len(it.input_ids) for it in row) for row in rows), pad_to_multiple)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     pos = torch.zeros((len(rows), width), dtype=torch.long)
-    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
     for r, row in enumerate(rows):
         at = 0
         for item in row:

@@ -24,7 +24,7 @@ def test_two_stage_cpu_pipeline_matches_one_process(predictor, tmp_path):
         port = str(probe.getsockname()[1])
     run = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
-         "--master-port", port, "-m", "finlora.infer.pipeline", "--task", "nwgi", "--limit", "5",
+         "--master-port", port, "-m", "finlora", "pipeline", "--task", "nwgi", "--limit", "5",
          "--batch-size", "4", "--microbatches", "2", "-o", str(out)],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]

@@ -7,7 +7,7 @@ import torch
 from finlora import tasks
 from finlora.train import TrainConfig
 from finlora.train.data import Tokenized, tokenize_examples
-from finlora.train.model import AnswerLoss, build_model
+from finlora.train.trainable import AnswerLoss, build_model
 
 
 def answer_loss_with_random_b(model_path: str, config: TrainConfig, std: float) -> AnswerLoss:

@@ -8,7 +8,7 @@ from finlora import tasks
 from finlora.errors import DataError
 from finlora.models import load_tokenizer
 from finlora.tasks import Example
-from finlora.train.data import IGNORE, collate, make_plan, tokenize_examples
+from finlora.train.data import IGNORE_INDEX, collate, make_plan, tokenize_examples
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def fpb():
 def test_labels_cover_only_the_answer_and_eos(tokenizer, fpb) -> None:
     example = fpb.load("train", limit=1)[0]
     [item] = tokenize_examples([(fpb, [example])], tokenizer, chat=False, max_seq_len=256)
-    answer = [t for t in item.labels if t != IGNORE]
+    answer = [t for t in item.labels if t != IGNORE_INDEX]
     # the prompt's trailing space joins the answer, tokenized as in running text (" neutral")
     assert example.prompt.endswith("Answer: ")
     assert answer == tokenizer(" " + example.target, add_special_tokens=False)["input_ids"] + [
@@ -33,10 +33,10 @@ def test_labels_cover_only_the_answer_and_eos(tokenizer, fpb) -> None:
     assert item.input_ids == whole + [tokenizer.eos_token_id]
     # shifted labels: the token at position i + 1 is the label of position i
     for i, label in enumerate(item.labels):
-        if label != IGNORE:
+        if label != IGNORE_INDEX:
             assert item.input_ids[i + 1] == label
     prompt_len = len(tokenizer(example.prompt.rstrip(), add_special_tokens=False)["input_ids"])
-    assert item.labels[prompt_len - 1] != IGNORE and item.labels[prompt_len - 2] == IGNORE
+    assert item.labels[prompt_len - 1] != IGNORE_INDEX and item.labels[prompt_len - 2] == IGNORE_INDEX
 
 
 def test_chat_template_renders_through_the_task(tokenizer, fpb) -> None:
@@ -65,7 +65,7 @@ def test_packing_restarts_positions_and_keeps_every_token(tokenizer, fpb) -> Non
     assert packed["input_ids"].shape[1] <= 256
     # every example starts a new position-id run; label counts are identical
     assert int((packed["position_ids"] == 0).sum()) >= 6
-    assert int((packed["labels"] != IGNORE).sum()) == int((plain["labels"] != IGNORE).sum())
+    assert int((packed["labels"] != IGNORE_INDEX).sum()) == int((plain["labels"] != IGNORE_INDEX).sum())
     assert int(packed["n_tokens"]) == sum(len(it.input_ids) for it in items)
 
 
@@ -124,7 +124,7 @@ def test_micro_batches_merge_only_within_the_token_budget() -> None:
     from finlora.train.data import Tokenized, merge_micro_batches
 
     def part(*lengths: int) -> list[Tokenized]:
-        return [Tokenized([1] * n, [IGNORE] * n, "") for n in lengths]
+        return [Tokenized([1] * n, [IGNORE_INDEX] * n, "") for n in lengths]
 
     merged = merge_micro_batches([part(60, 70), part(65), part(500), part(10), part(20)],
                                  token_budget=512)

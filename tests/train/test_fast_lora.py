@@ -10,7 +10,7 @@ from finlora.models import load_tokenizer
 from finlora.train import TrainConfig
 from finlora.train.data import collate
 from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
-from finlora.train.model import build_model
+from finlora.train.trainable import build_model
 
 from .helpers import answer_loss_with_random_b, fpb_items, loss_and_grads
 

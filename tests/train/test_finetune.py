@@ -15,7 +15,7 @@ import torch
 from finlora import tasks
 from finlora.models import load_base_model, load_tokenizer
 from finlora.train import TrainConfig, finetune, merge_adapter
-from finlora.train.data import IGNORE, collate, tokenize_examples
+from finlora.train.data import IGNORE_INDEX, collate, tokenize_examples
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def gold_log_likelihood(model, tokenizer) -> float:
     batch = collate(items, max_seq_len=128, packing=False, pad_id=tokenizer.pad_token_id)
     with torch.no_grad():
         logits = model(input_ids=batch["input_ids"], position_ids=batch["position_ids"]).logits
-    keep = batch["labels"] != IGNORE
+    keep = batch["labels"] != IGNORE_INDEX
     logp = torch.log_softmax(logits[keep].float(), dim=-1)
     return float(logp.gather(1, batch["labels"][keep][:, None]).mean())
 

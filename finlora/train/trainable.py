@@ -1,4 +1,4 @@
-"""The trainable model: a (quantized) base with LoRA adapters, and an answer-only loss.
+"""What training trains: a frozen (quantized) base with LoRA adapters, and an answer-only loss.
 
 `AnswerLoss` runs the decoder, keeps only the hidden states at answer positions, and only
 then applies the LM head, in chunks, so full-vocabulary fp32 logits are never built for the
@@ -17,12 +17,13 @@ from finlora.errors import ConfigError, ModelError
 from finlora.models import default_dtype, load_base_model, split_causal_lm
 from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
 from finlora.train.config import TrainConfig
+from finlora.train.data import IGNORE_INDEX
 from finlora.train.fast_lora import patch_lora_layers
+from finlora.train.variants import get_variant
 
 if TYPE_CHECKING:
     from peft import PeftModel
 
-IGNORE = -100
 CE_CHUNK = 4096  # answer positions per LM-head chunk
 
 
@@ -58,6 +59,8 @@ def check_target_modules(model_path: str, names: list[str]) -> None:
 
 
 def lora_config(config: TrainConfig) -> Any:
+    """The `peft.LoraConfig` of `config`: rank, alpha, dropout, targets and the variant's own
+    keyword arguments (train/variants.py)."""
     from peft import LoraConfig
 
     return LoraConfig(
@@ -65,10 +68,9 @@ def lora_config(config: TrainConfig) -> Any:
         lora_alpha=config.alpha,
         lora_dropout=config.dropout,
         target_modules=config.target_module_names,
-        use_dora=config.variant == "dora",
-        use_rslora=config.variant == "rslora",
         bias="none",
         task_type="CAUSAL_LM",
+        **get_variant(config.variant).peft_kwargs,
     )
 
 
@@ -87,7 +89,7 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     torch.manual_seed(config.seed)  # adapter init is part of the reproducible state
     # peft keeps the adapter weights in fp32 (autocast_adapter_dtype) over a bf16 base
     model = get_peft_model(base, lora_config(config))
-    if config.fused_lora:
+    if config.fused_lora and get_variant(config.variant).fused:
         patch_lora_layers(model)
     if config.compile_layers or (config.compile_layers is None and device.type == "cuda"):
         problem = compiler_works(device)
@@ -120,7 +122,7 @@ class AnswerLoss(nn.Module):
                 normalizer: float) -> torch.Tensor:
         hidden = self.decoder(input_ids=input_ids, position_ids=position_ids,
                               use_cache=False).last_hidden_state
-        keep = labels != IGNORE
+        keep = labels != IGNORE_INDEX
         hidden = hidden[keep]
         targets = labels[keep]
         total = hidden.new_zeros((), dtype=torch.float32)
