@@ -6,9 +6,10 @@ the Hugging Face progress bars ("Loading weights", "Writing model shards"), thir
 finlora's own warnings and its rich progress bar (stderr, terminals only) stay. With
 `verbose=True` (`finlora -v ...`) the libraries keep their own output and INFO logs show too.
 
-bitsandbytes is kept from being imported at all unless a model is loaded nf4 / int8 (see
-`finlora.models.load.load_base_model`): importing it on a CPU with AVX512-BF16 reaches for the
-Hub ("Failed to load CPU gemm_4bit_forward from kernels-community").
+bitsandbytes is kept from being imported at all unless the command line may load a model
+nf4 / int8 (`bitsandbytes_wanted`; in Python, `load_base_model` does the same): importing it on
+a CPU with AVX512-BF16 reaches for the Hub ("Failed to load CPU gemm_4bit_forward from
+kernels-community"), and PEFT imports it as soon as PEFT itself is imported.
 """
 
 from __future__ import annotations
@@ -24,6 +25,22 @@ QUIET_ENV = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
+
+
+def bitsandbytes_wanted(args: list[str]) -> bool:
+    """Whether a command line may load a model nf4 / int8 (so bitsandbytes must stay
+    importable): it names nf4 or int8, or it trains without `-q none` (QLoRA nf4 is the
+    default there, and a --config file may ask for it)."""
+    if any(value in arg for arg in args for value in ("nf4", "int8")):
+        return True
+    if "train" not in args:
+        return False
+    for flag, value in zip(args, [*args[1:], ""], strict=True):
+        if flag in ("-q", "--quantization") and value == "none":
+            return False
+        if flag in ("-qnone", "--quantization=none"):
+            return False
+    return True
 
 
 def quiet_libraries(verbose: bool = False) -> None:

@@ -15,7 +15,8 @@ import click
 
 from finlora.errors import EXIT_CODES_HELP, EXIT_UNEXPECTED, FinloraError
 from finlora.models.fingerprint import ALLOW_MISMATCH_ENV
-from finlora.quiet import quiet_libraries
+from finlora.models.load import bitsandbytes_visible
+from finlora.quiet import bitsandbytes_wanted, quiet_libraries
 
 # command name -> "module:function"; each module holds one thin click command.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -93,6 +94,8 @@ def main() -> None:
     """Entry point: run the CLI, turning a finlora error into one line and its exit code."""
     verbose = any(arg in ("-v", "--verbose") for arg in sys.argv[1:])
     quiet_libraries(verbose or os.environ.get("FINLORA_VERBOSE") == "1")
+    if not bitsandbytes_wanted(sys.argv[1:]):
+        bitsandbytes_visible(False)
     try:
         code = cli.main(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
