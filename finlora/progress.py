@@ -1,10 +1,13 @@
-"""One progress-bar style for every long job (rich), quiet when not attached to a terminal."""
+"""One progress-bar style for every long job (rich): on stderr, so stdout carries only the
+requested output, and off when stderr is not a terminal."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,7 +21,8 @@ T = TypeVar("T")
 
 
 def progress_bar(*, transient: bool = False, disable: bool = False) -> Progress:
-    """A rich `Progress` with count, elapsed time, ETA and a free-text status field."""
+    """A rich `Progress` with count, elapsed time, ETA and a free-text status field, drawn on
+    stderr, and only when stderr is a terminal."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -26,8 +30,9 @@ def progress_bar(*, transient: bool = False, disable: bool = False) -> Progress:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[status]}"),
+        console=Console(stderr=True),
         transient=transient,
-        disable=disable,
+        disable=disable or not sys.stderr.isatty(),
     )
 
 

@@ -4,6 +4,12 @@ the adapters behind the other rows of docs/results.md.
     python scripts/train_shipped_adapters.py --out runs/shipped            # GPU or CPU
     python scripts/train_shipped_adapters.py --out runs/shipped --only sentiment,xbrl
     python scripts/train_shipped_adapters.py --out runs/more --only ner,tagging,finlora-xbrl
+    python scripts/train_shipped_adapters.py --out runs/shipped --ship   # and install them
+
+With --ship, each shipped adapter (sentiment, xbrl-extraction) is installed into
+finlora/adapters/<name>/ once trained: weights cast to bf16, finlora_metadata.json (with the
+tokenizer fingerprint that loading checks), metrics.jsonl, and a "Training record" section at
+the end of its README.md (metadata and the command that produced it; the text above it is kept).
 
 Groups (each writes OUT/<adapter> and OUT/results-<group>/, a `finlora eval` results folder
 with base vs finetuned, as soon as it finishes):
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -83,6 +90,42 @@ def train(task, config: dict, out: Path, timings: dict) -> Path:
     return result.adapter_dir
 
 
+RECORD = "## Training record"
+
+
+def ship(adapter_dir: Path, name: str) -> Path:
+    """Install a trained adapter as finlora/adapters/<name> (see the module docstring)."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    target = SHIPPED / name
+    target.mkdir(parents=True, exist_ok=True)
+    weights = load_file(adapter_dir / "adapter_model.safetensors")
+    save_file({k: v.to(torch.bfloat16).contiguous() for k, v in weights.items()},
+              target / "adapter_model.safetensors", metadata={"format": "pt"})
+    for file in ("adapter_config.json", "finlora_metadata.json", "metrics.jsonl"):
+        shutil.copy(adapter_dir / file, target / file)
+    meta = json.loads((adapter_dir / "finlora_metadata.json").read_text())
+    readme = target / "README.md"
+    text = readme.read_text().split(RECORD)[0].rstrip() if readme.is_file() else f"# {name}"
+    metrics, tokenizer = meta.get("metrics", {}), meta.get("tokenizer", {})
+    rows = [("base model", meta["base_model"]), ("tasks", ", ".join(meta["tasks"])),
+            ("examples", f"{meta['n_examples']} ({meta['split']} split)"),
+            ("data sha256", meta["data_hash"]),
+            ("tokenizer", ", ".join(f"{k} {v}" for k, v in tokenizer.items())),
+            ("steps / final loss", f"{metrics.get('steps')} / {metrics.get('final_loss')}"),
+            ("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())),
+            ("finlora", meta["finlora_version"]), ("weights", "cast to bf16 for shipping")]
+    table = "\n".join(f"| {key} | `{value}` |" for key, value in rows)
+    readme.write_text(f"{text}\n\n{RECORD}\n\nWritten by `scripts/train_shipped_adapters.py "
+                      f"--ship` from `{METADATA_NAME}`.\n\n| | |\n|---|---|\n{table}\n\n"
+                      f"Reproduced by: `{meta.get('command', 'unknown')}`\n")
+    return target
+
+
+METADATA_NAME = "finlora_metadata.json"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
@@ -91,7 +134,11 @@ def main() -> None:
     parser.add_argument("--eval-limit", type=int, default=None)
     parser.add_argument("--smoke", action="store_true",
                         help="A few steps on a few examples: checks the recipe runs end to end.")
+    parser.add_argument("--ship", action="store_true",
+                        help="Install the trained shipped adapters into finlora/adapters/.")
     args = parser.parse_args()
+    if args.ship and args.smoke:
+        parser.error("--ship installs real adapters; it does not go with --smoke")
     groups = args.only.split(",")
     if unknown := set(groups) - set(GROUPS):
         parser.error(f"unknown groups {sorted(unknown)}; choose among {GROUPS}")
@@ -104,11 +151,15 @@ def main() -> None:
     for group in groups:  # in the order given
         if group == "sentiment":
             adapter = train("sentiment", SENTIMENT, out / "sentiment", timings)
+            if args.ship:
+                ship(adapter, "sentiment")
             compare(adapter, ["fpb", "fiqa", "tfns", "nwgi"], out / "results-sentiment",
                     batch_size=64, limit=limit)
         elif group == "xbrl":
             adapter = train(FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"), XBRL,
                             out / "xbrl-extraction", timings)
+            if args.ship:
+                ship(adapter, "xbrl-extraction")
             compare(adapter, [FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout")],
                     out / "results-xbrl", batch_size=8, limit=limit)
         elif group == "ner":

@@ -56,9 +56,16 @@ def test_missing_local_model_is_a_clear_error(tmp_path: Path) -> None:
         resolve_model("nobody/no-such-model-xyz")
 
 
-def test_missing_model_in_cli_exits_2(tmp_path: Path) -> None:
-    result = run_cli("models", env={"FINLORA_CACHE": str(tmp_path), "PYTHONPATH": str(tmp_path)})
-    assert result.returncode == 0  # listing works even with nothing converted
+def test_missing_model_in_cli_exits_4(tmp_path: Path) -> None:
+    """A model that is not there is a model error (4, see finlora/errors.py), not usage (2)."""
+    listing = run_cli("models", env={"FINLORA_CACHE": str(tmp_path / "cache")})
+    assert listing.returncode == 0  # listing works even with nothing converted
+    for model, says in [("nobody/no-such-model-xyz", "nobody/no-such-model-xyz"),
+                        (str(tmp_path), "no config.json")]:
+        result = run_cli("train", "--task", "fpb", "--model", model, "-o", str(tmp_path / "r"))
+        assert result.returncode == 4, result.stderr
+        assert result.stderr.startswith("error: ") and says in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow

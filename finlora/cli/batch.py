@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from finlora.errors import EXIT_BATCH_PARTIAL
+
 
 @click.command("batch")
 @click.argument("filings")
@@ -27,7 +29,7 @@ def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
 
     Finished filings (their output exists) are skipped, so an interrupted batch resumes. A bad
     filing is recorded in OUT/manifest.jsonl and the batch goes on; the exit code is 0 only if
-    every filing succeeded (1 otherwise). Under torchrun each rank takes its share.
+    every filing succeeded (6 otherwise). Under torchrun each rank takes its share.
 
     \b
     Examples:
@@ -55,4 +57,4 @@ def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
     for path, error in result.failed.items():
         click.echo(f"  failed: {path}: {error}", err=True)
     if not result.all_succeeded:
-        sys.exit(1)
+        sys.exit(EXIT_BATCH_PARTIAL)

@@ -1,4 +1,5 @@
-"""`evaluate()`: score a model (with or without an adapter) on a task's split.
+"""`evaluate()`: score a model (with or without an adapter) on a task's split or on any
+FinLoRA-format data file.
 
 The task decides prompt, allowed answers, parsing and metrics; the `Predictor` decides how the
 model answers (label scoring for classification, generation otherwise). Nothing is re-defined
@@ -7,6 +8,7 @@ here, so evaluation and training see the same task.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -15,17 +17,22 @@ from pydantic import BaseModel, ConfigDict
 
 from finlora import tasks as task_registry
 from finlora.errors import DataError
-from finlora.tasks import Task
+from finlora.evaluation.stats import class_distribution, majority_baseline, mcc
+from finlora.tasks import Example, Task
 
 SUITES: dict[str, list[str]] = {
     "sentiment": ["fpb", "fiqa", "tfns", "nwgi"],
     "finlora": ["fpb", "fiqa", "tfns", "nwgi", "ner", "headline", "finer", "fnxl",
                 "xbrl_tags", "xbrl_value", "xbrl_formula"],
 }
+SHIPPED = "shipped"  # adapter="shipped": finlora's shipped adapter for the task
 
 
 class TaskResult(BaseModel):
-    """The outcome of one task on one model: metrics, failures and throughput."""
+    """The outcome of one task on one model: metrics, failures and throughput.
+
+    For classification tasks `metrics` also holds `mcc`, and `distribution` / `baseline` give
+    the evaluated set's gold class counts and its majority-class baseline."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -40,6 +47,9 @@ class TaskResult(BaseModel):
     examples_per_second: float
     predictions: list[str | None]
     targets: list[str]
+    data: str | None = None
+    distribution: dict[str, int] | None = None
+    baseline: dict[str, Any] | None = None
 
 
 def expand_task_names(names: Sequence[str]) -> list[str]:
@@ -52,19 +62,52 @@ def expand_task_names(names: Sequence[str]) -> list[str]:
     return expanded
 
 
-def evaluate(task: str | Task, model: str | None = None, adapter: str | None = None,
-             split: str = "test", *, limit: int | None = None, predictor: Any = None,
-             batch_size: int = 16, chat: bool | None = None,
-             use_adapter: str | None = None) -> TaskResult:
-    """Score `model` (default: the embedded one) plus optional `adapter` on `task`'s split.
+def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",
+                  limit: int | None = None) -> list[Example]:
+    """All examples of a FinLoRA-format JSONL file (`context`, `target`) or a saved Hugging
+    Face dataset (for a DatasetDict: its `split`), checked against `task`: a classification
+    target must be one of the task's labels (case is forgiven)."""
+    from finlora.tasks.data import load_user_data
 
-    Pass an existing `predictor` to reuse a loaded model across tasks, and `use_adapter` to pick
-    one of its adapters ("base" runs the plain base model).
+    examples = load_user_data(data, split)
+    if not examples:
+        raise DataError(f"{data}: no examples")
+    labels = tuple(getattr(task, "labels", ()) or ())
+    if task.kind == "classification" and labels:
+        canonical = {label.lower(): label for label in labels}
+        checked = []
+        for number, ex in enumerate(examples, 1):
+            label = canonical.get(ex.target.strip().lower())
+            if label is None:
+                raise DataError(f"{data}: row {number}: target {ex.target!r} is not a "
+                                f"{task.name} label ({', '.join(labels)})")
+            checked.append(Example(ex.prompt, label, ex.meta))
+        examples = checked
+    return examples[:limit] if limit is not None else examples
+
+
+def evaluate(task: str | Task, model: str | None = None, adapter: str | None = None,
+             split: str = "test", *, data: str | os.PathLike[str] | None = None,
+             limit: int | None = None, predictor: Any = None, batch_size: int = 16,
+             chat: bool | None = None, use_adapter: str | None = None) -> TaskResult:
+    """Score `model` (default: the embedded one) plus optional `adapter` on `task`.
+
+    `data`: a FinLoRA-format JSONL file or saved HF dataset to score instead of the task's
+    bundled `split`. `adapter="shipped"`: finlora's shipped adapter for the task. Pass an
+    existing `predictor` to reuse a loaded model across tasks, and `use_adapter` to pick one of
+    its adapters ("base" runs the plain base model).
     """
     from finlora.infer import Predictor
 
     task_obj = task_registry.get(task) if isinstance(task, str) else task
-    examples = task_obj.load(split, limit=limit)
+    if adapter == SHIPPED:
+        from finlora.evaluation.shipped import shipped_adapter_for
+
+        adapter = str(shipped_adapter_for(task_obj))
+    if data is not None:
+        examples = load_examples(task_obj, data, split, limit)
+    else:
+        examples = task_obj.load(split, limit=limit)
     if not examples:
         raise DataError(f"task {task_obj.name!r} has no examples in split {split!r}")
     if predictor is None:
@@ -76,7 +119,14 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
     outputs = predictor.predict(task_obj, examples, **kwargs)
     seconds = time.perf_counter() - start
     answers = [out.answer for out in outputs]
+    targets = [ex.target for ex in examples]
     metrics = task_obj.score(answers, examples)
+    distribution = baseline = None
+    if task_obj.kind == "classification":
+        labels = tuple(getattr(task_obj, "labels", ()) or ())
+        metrics = {**metrics, "mcc": mcc(answers, targets)}
+        distribution = class_distribution(targets, labels)
+        baseline = majority_baseline(targets, labels)
     failures = sum(answer is None for answer in answers)
     return TaskResult(
         task=task_obj.name,
@@ -89,5 +139,8 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
         seconds=seconds,
         examples_per_second=len(examples) / seconds if seconds > 0 else float("inf"),
         predictions=answers,
-        targets=[ex.target for ex in examples],
+        targets=targets,
+        data=str(data) if data is not None else None,
+        distribution=distribution,
+        baseline=baseline,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from finlora.atomic import write_text_atomically
 from finlora.evaluation.harness import TaskResult
+from finlora.evaluation.summary import detail_table, task_summaries
 
 # FinLoRA's published Llama-3.1-8B numbers (8-bit, rank-8 LoRA; accuracy %, their scoring),
 # shown beside ours for reference: (base, finetuned).
@@ -108,15 +109,20 @@ def _plot_bars(base: Sequence[TaskResult], tuned: Sequence[TaskResult], path: Pa
 
 def write_results(out_dir: str | Path, base: Sequence[TaskResult],
                   tuned: Sequence[TaskResult]) -> Path:
-    """Write results.json, results.md, per-task predictions and plots into `out_dir`."""
+    """Write results.json, results.md, per-task predictions and plots into `out_dir`.
+
+    results.json: `tasks` (per task: majority baseline, base, finetuned and the class
+    distribution; see `task_summaries`) and the full `base` / `finetuned` results."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     payload = {
+        "tasks": task_summaries(base, tuned),
         "base": [r.model_dump(exclude={"predictions", "targets"}) for r in base],
         "finetuned": [r.model_dump(exclude={"predictions", "targets"}) for r in tuned],
     }
     write_text_atomically(out / "results.json", json.dumps(payload, indent=2, default=str) + "\n")
-    write_text_atomically(out / "results.md", markdown_table(base, tuned))
+    write_text_atomically(out / "results.md", markdown_table(base, tuned) + "\n"
+                          + detail_table(base, tuned))
     for variant, results in (("base", base), ("finetuned", tuned)):
         for result in results:
             rows = [json.dumps({"prediction": p, "target": t})

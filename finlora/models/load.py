@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Literal
 
 from finlora.errors import ModelError
@@ -11,6 +12,27 @@ if TYPE_CHECKING:  # torch stays out of import time
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 Quantization = Literal["nf4", "int8", "none"]
+
+
+def bitsandbytes_visible(visible: bool) -> None:
+    """Let (or keep) bitsandbytes be imported. finlora loads it only for nf4 / int8 models:
+    PEFT imports it whenever it is installed, and on a CPU with AVX512-BF16 its import looks
+    for a Hub kernel. Hidden means `sys.modules["bitsandbytes"] = None`, so PEFT and
+    transformers see it as not installed; a copy already imported is left alone."""
+    if visible:
+        if "bitsandbytes" not in sys.modules or sys.modules["bitsandbytes"] is not None:
+            return
+        del sys.modules["bitsandbytes"]
+    elif "bitsandbytes" in sys.modules:
+        return
+    else:
+        sys.modules["bitsandbytes"] = None  # type: ignore[assignment]
+    for module, name in [("peft.import_utils", "is_bnb_available"),
+                         ("peft.import_utils", "is_bnb_4bit_available"),
+                         ("transformers.utils.import_utils", "is_bitsandbytes_available")]:
+        cached = getattr(sys.modules.get(module), name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
 
 
 def load_tokenizer(model_path: str) -> PreTrainedTokenizerBase:
@@ -53,6 +75,7 @@ def load_base_model(model_path: str, *, quantization: Quantization = "none",
 
     `dtype` is the compute / storage dtype of the unquantized parts (bf16 on GPU by default,
     fp32 on CPU). The model is placed on `device` as one whole copy (never `device_map="auto"`).
+    bitsandbytes is imported only for nf4 / int8 (see `bitsandbytes_visible`).
     """
     import torch
     from transformers import AutoModelForCausalLM
@@ -63,6 +86,7 @@ def load_base_model(model_path: str, *, quantization: Quantization = "none",
     if dtype is None:
         dtype = default_dtype(device)
     kwargs: dict[str, object] = {"dtype": dtype}
+    bitsandbytes_visible(quantization in ("nf4", "int8"))
     if quantization in ("nf4", "int8"):
         from transformers import BitsAndBytesConfig
 

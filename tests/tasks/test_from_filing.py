@@ -114,7 +114,7 @@ def test_dataset_cli_writes_jsonl_and_rejects_bad_filings(tmp_path: Path) -> Non
     out2 = tmp_path / "never.jsonl"
     result = subprocess.run([sys.executable, "-m", "finlora", "dataset", str(bad), "-o",
                              str(out2)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2 and str(bad) in result.stderr and not out2.exists()
+    assert result.returncode == 3 and str(bad) in result.stderr and not out2.exists()
 
 
 def test_ten_k_questions_ask_for_the_fiscal_year_not_a_quarter() -> None:

@@ -127,13 +127,13 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
         del os.environ["FINLORA_MAX_FILING_BYTES"]
 
 
-def test_cli_bad_file_exit_2_and_no_output(tmp_path: Path) -> None:
+def test_cli_bad_file_exit_3_and_no_output(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_bytes(BILLION_LAUGHS)
     out = tmp_path / "facts.jsonl"
     result = subprocess.run([sys.executable, "-m", "finlora", "facts", str(bad), "-o", str(out)],
                             capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
+    assert result.returncode == 3  # bad input (finlora/errors.py)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0]
     assert list(tmp_path.iterdir()) == [bad]
