@@ -1,23 +1,198 @@
-"""Plain XBRL instances with lxml: the schema's labels and calculations, then the facts."""
+"""Plain XBRL instances, streamed: facts are produced as the parser reaches them and each
+element is released once read, so memory holds the facts, never the document tree.
+
+Contexts and units may come before or after the facts that use them (facts that arrive
+first wait for the end of the document); the schema reference gives the labels and
+calculations. The same checks as `safe_xml.parse_xml` apply (size limit, no DTD subset or
+entity declarations, no network, leading whitespace / BOM tolerated).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lxml import etree
+
 from finlora.errors import FilingError
-from finlora.xbrl.instance import XBRLI, parse_instance
+from finlora.xbrl.instance import (LINK, XBRLI, XLINK, XSI_NIL, make_fact, parse_context,
+                                   parse_unit)
 from finlora.xbrl.linkbases import read_linkbases
+from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
-from finlora.xbrl.safe_xml import parse_xml
-from finlora.xbrl.stubs import find_schema_ref
+from finlora.xbrl.safe_xml import check_header, max_filing_bytes, parse_xml, resolve_local
+from finlora.xbrl.stubs import check_href, check_references
+
+CHUNK = 1 << 20
+_CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
+_SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
+_HREF = f"{{{XLINK}}}href"
+
+
+def _parser() -> etree.XMLPullParser:
+    """Reports only the root's start: children are taken from the tree as they complete."""
+    return etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
+                               load_dtd=False, dtd_validation=False, huge_tree=False,
+                               remove_comments=True, remove_pis=True)
+
+
+class _Reader:
+    """Collects contexts, units, facts and the schema while the document streams by."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.contexts: dict[str, Context] = {}
+        self.units: dict[str, Unit] = {}
+        self.facts: list[Fact | None] = []
+        self.waiting: list[tuple[int, tuple]] = []  # facts read before their context / unit
+        self.name = path.name
+        self.schema: Path | None = None
+        self.labels: dict[str, str] = {}
+        self.calculations: list[Calculation] = []
+
+    def element(self, element: etree._Element) -> None:
+        """One child of the root, complete."""
+        tag = element.tag
+        if tag == _CONTEXT:
+            context = parse_context(element, self.path)
+            self.contexts[context.id] = context
+        elif tag == _UNIT:
+            unit = parse_unit(element)
+            self.units[unit.id] = unit
+        elif tag in (_SCHEMA_REF, _LINKBASE_REF):
+            href = element.get(_HREF, "")
+            check_href(self.path, href)
+            if tag == _SCHEMA_REF and self.schema is None:
+                target = resolve_local(self.path, href)
+                if target is not None and target.is_file():
+                    check_references(target, parse_xml(target))
+                    self.schema = target
+                    self.labels, self.calculations = read_linkbases(target)
+        elif isinstance(tag, str):
+            if element.get("contextRef") is not None:
+                self.fact(element)
+            elif len(element):  # a tuple: its items are facts
+                for item in element.iter():
+                    if item is not element and item.get("contextRef") is not None:
+                        self.fact(item)
+
+    def fact(self, element: etree._Element) -> None:
+        """Read the fact's fields now (the element is released next); build it now if its
+        context and unit are known, else at the end."""
+        namespace, _, local = element.tag[1:].partition("}")
+        prefix = element.prefix
+        is_nil = element.get(XSI_NIL) in ("true", "1")
+        value = "" if is_nil else ("".join(element.itertext()) if len(element) else
+                                   (element.text or "")).strip()
+        fields = (f"{prefix}:{local}" if prefix else local, namespace, value,
+                  element.get("contextRef"), element.get("unitRef"), element.get("decimals"),
+                  is_nil, element.get("id"), element.sourceline)
+        context = self.contexts.get(fields[3])
+        if context is None or (fields[4] and fields[4] not in self.units):
+            self.waiting.append((len(self.facts), fields))
+            self.facts.append(None)
+            return
+        self.facts.append(self.build(fields, context))
+
+    def build(self, fields: tuple, context: Context) -> Fact:
+        concept, namespace, value, _, unit_ref, decimals, is_nil, fact_id, line = fields
+        unit = self.units.get(unit_ref) if unit_ref else None
+        if unit_ref and unit is None:
+            raise FilingError(self.path, f"fact {fact_id or concept} (line {line}) refers to "
+                              f"unknown unit {unit_ref!r}")
+        return make_fact(concept=concept, namespace=namespace, value=value, context=context,
+                         unit=unit, decimals=decimals, is_nil=is_nil, fact_id=fact_id,
+                         source=self.name, path=self.path, label=self.labels.get(concept))
+
+    def finish(self) -> list[Fact]:
+        for index, fields in self.waiting:
+            context = self.contexts.get(fields[3])
+            if context is None:
+                raise FilingError(self.path, f"fact {fields[7] or fields[0]} (line {fields[8]}) "
+                                  f"refers to unknown context {fields[3]!r}")
+            self.facts[index] = self.build(fields, context)
+        self.waiting = []
+        facts: list[Fact] = self.facts  # type: ignore[assignment]
+        if self.labels and any(f.label is None and f.concept in self.labels for f in facts):
+            for fact in facts:  # facts read before the schema reference: add their labels
+                fact.__dict__["label"] = self.labels.get(fact.concept)
+        return facts
+
+
+def _chunks(path: Path):  # noqa: ANN202 - an iterator of bytes
+    limit = max_filing_bytes()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FilingError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise FilingError(path, "file is empty")
+    if size > limit:
+        raise FilingError(path, f"file is {size:,} bytes, over the {limit:,}-byte limit "
+                          "(set FINLORA_MAX_FILING_BYTES to raise it)")
+    with path.open("rb") as handle:
+        head = handle.read(CHUNK).lstrip()
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:].lstrip()
+        while not head:  # whitespace beyond the first chunk
+            block = handle.read(CHUNK)
+            if not block:
+                raise FilingError(path, "file holds only whitespace")
+            head = block.lstrip()
+        check_header(head, path)
+        read = len(head)
+        yield head
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            read += len(block)
+            if read > limit:
+                raise FilingError(path, f"file is over the {limit:,}-byte limit "
+                                  "(set FINLORA_MAX_FILING_BYTES to raise it)")
+            yield block
 
 
 def load_instance(source: Path) -> FilingParts:
-    root = parse_xml(source)
-    if root.tag != f"{{{XBRLI}}}xbrl":
-        raise FilingError(source, f"not an XBRL instance (root element is {root.tag!r})")
-    schema = find_schema_ref(source, root)
-    labels, calculations = read_linkbases(schema)
-    facts, contexts, units = parse_instance(root, source, labels)
-    return FilingParts(path=source, facts=facts, contexts=contexts, units=units, labels=labels,
-                       calculations=calculations, engine="lxml")
+    """Stream a plain instance into `FilingParts`; bad input raises `FilingError`."""
+    reader = _Reader(source)
+    parser = _parser()
+    root = None
+    try:
+        for block in _chunks(source):
+            parser.feed(block)
+            if root is None:
+                for _, element in parser.read_events():
+                    root = element
+                    break
+                if root is None:
+                    continue
+                if root.tag != f"{{{XBRLI}}}xbrl":
+                    raise FilingError(source, f"not an XBRL instance (root element is "
+                                      f"{root.tag!r})")
+            _drain(reader, root, keep_last=True)
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        if "Entity" in str(exc) or "DOCTYPE" in str(exc) or "DTD" in str(exc):
+            _refuse_dtd(source)
+        raise FilingError(source, f"malformed XML: {exc.msg} (line {exc.lineno})") from exc
+    except (ValueError, LookupError) as exc:
+        raise FilingError(source, f"cannot decode document: {exc}") from exc
+    if root is None:
+        raise FilingError(source, "no root element")
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise FilingError(source, "document declares an internal DTD; not allowed")
+    _drain(reader, root, keep_last=False)
+    return FilingParts(path=source, facts=reader.finish(), contexts=reader.contexts,
+                       units=reader.units, labels=reader.labels,
+                       calculations=reader.calculations, engine="lxml")
+
+
+def _drain(reader: _Reader, root: etree._Element, keep_last: bool) -> None:
+    """Read and release the root's complete children (the last may still be growing)."""
+    children = root[:-1] if keep_last else root[:]
+    for element in children:
+        reader.element(element)
+    if children:
+        del root[:len(children)]
+
+
+def _refuse_dtd(source: Path) -> None:
+    """The in-memory path gives the precise refusal (and converts HTML entities)."""
+    parse_xml(source)
