@@ -82,7 +82,8 @@ def build_big(folder: Path, megabytes: int) -> Path:
     for path in source.iterdir():
         if path.suffix == ".xsd" or path.stem.endswith(("_lab", "_cal", "_pre", "_def")):
             shutil.copy(path, folder / path.name)
-    root = etree.parse(str(source / "msft-20150630.xml")).getroot()
+    compact = etree.XMLParser(remove_blank_text=True)  # no indentation: EDGAR-like density
+    root = etree.parse(str(source / "msft-20150630.xml"), compact).getroot()
     contexts = [e for e in root if e.tag == "{http://www.xbrl.org/2003/instance}context"]
     facts = [e for e in root if isinstance(e.tag, str) and e.get("contextRef")
              and len(e.text or "") <= 100]

@@ -132,30 +132,44 @@ def parse_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+_SPLIT: dict[str, tuple[str, str]] = {}
+_DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
+
+
 def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
               decimals: str | None, is_nil: bool, fact_id: str | None, source: str,
               path: Path, label: str | None = None) -> Fact:
     """Build a `Fact` from its parts (shared by the lxml and Arelle engines)."""
-    prefix, _, name = concept.rpartition(":")
+    split = _SPLIT.get(concept)
+    if split is None:
+        prefix, _, name = concept.rpartition(":")
+        split = _SPLIT[concept] = (prefix, name)
     numeric = None
     if unit is not None and not is_nil:
-        numeric = parse_decimal(value)
-        if numeric is None:
+        try:
+            numeric = Decimal(value)
+        except (InvalidOperation, ValueError):
+            numeric = None
+        if numeric is None or not numeric.is_finite():
             raise FilingError(path, f"fact {fact_id or concept} has unit {unit.id} but value "
                               f"{value[:40]!r} is not a number")
     try:
-        dec = None if decimals in (None, "", "INF") else int(decimals)
-    except ValueError as exc:
-        raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
-                          "not an integer or INF") from exc
+        dec = _DECIMALS[decimals]
+    except KeyError:
+        try:
+            dec = _DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
+                              "not an integer or INF") from exc
+    c = context.__dict__
     return new_fact({
-        "concept": concept, "name": name, "prefix": prefix, "namespace": namespace,
+        "concept": concept, "name": split[1], "prefix": split[0], "namespace": namespace,
         "label": label, "value": value, "numeric": numeric,
-        "unit": unit.measure if unit else None, "decimals": dec,
-        "period_start": context.period_start, "period_end": context.period_end,
-        "instant": context.instant, "entity": context.entity,
-        "dimensions": context.dimensions, "is_nil": is_nil, "id": fact_id,
-        "context_id": context.id, "source": source,
+        "unit": unit.measure if unit is not None else None, "decimals": dec,
+        "period_start": c["period_start"], "period_end": c["period_end"],
+        "instant": c["instant"], "entity": c["entity"],
+        "dimensions": c["dimensions"], "is_nil": is_nil, "id": fact_id,
+        "context_id": c["id"], "source": source,
     })
 
 

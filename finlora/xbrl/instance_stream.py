@@ -14,8 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from finlora.errors import FilingError
-from finlora.xbrl.instance import (LINK, XBRLI, XLINK, XSI_NIL, make_fact, parse_context,
-                                   parse_unit)
+from finlora.xbrl.instance import LINK, XBRLI, XLINK, XSI_NIL, make_fact, parse_context, parse_unit
 from finlora.xbrl.linkbases import read_linkbases
 from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
@@ -45,6 +44,7 @@ class _Reader:
         self.facts: list[Fact | None] = []
         self.waiting: list[tuple[int, tuple]] = []  # facts read before their context / unit
         self.name = path.name
+        self.names: dict[str, tuple[str, str]] = {}  # tag → (concept, namespace)
         self.schema: Path | None = None
         self.labels: dict[str, str] = {}
         self.calculations: list[Calculation] = []
@@ -52,7 +52,9 @@ class _Reader:
     def element(self, element: etree._Element) -> None:
         """One child of the root, complete."""
         tag = element.tag
-        if tag == _CONTEXT:
+        if element.get("contextRef") is not None:
+            self.fact(element)
+        elif tag == _CONTEXT:
             context = parse_context(element, self.path)
             self.contexts[context.id] = context
         elif tag == _UNIT:
@@ -67,25 +69,26 @@ class _Reader:
                     check_references(target, parse_xml(target))
                     self.schema = target
                     self.labels, self.calculations = read_linkbases(target)
-        elif isinstance(tag, str):
-            if element.get("contextRef") is not None:
-                self.fact(element)
-            elif len(element):  # a tuple: its items are facts
-                for item in element.iter():
-                    if item is not element and item.get("contextRef") is not None:
-                        self.fact(item)
+        elif isinstance(tag, str) and len(element):  # a tuple: its items are facts
+            for item in element.iter():
+                if item is not element and item.get("contextRef") is not None:
+                    self.fact(item)
 
     def fact(self, element: etree._Element) -> None:
         """Read the fact's fields now (the element is released next); build it now if its
         context and unit are known, else at the end."""
-        namespace, _, local = element.tag[1:].partition("}")
-        prefix = element.prefix
-        is_nil = element.get(XSI_NIL) in ("true", "1")
+        tag = element.tag
+        names = self.names.get(tag)
+        if names is None:
+            namespace, _, local = tag[1:].partition("}")
+            prefix = element.prefix
+            names = self.names[tag] = (f"{prefix}:{local}" if prefix else local, namespace)
+        get = element.get
+        is_nil = get(XSI_NIL) in ("true", "1")
         value = "" if is_nil else ("".join(element.itertext()) if len(element) else
                                    (element.text or "")).strip()
-        fields = (f"{prefix}:{local}" if prefix else local, namespace, value,
-                  element.get("contextRef"), element.get("unitRef"), element.get("decimals"),
-                  is_nil, element.get("id"), element.sourceline)
+        fields = (names[0], names[1], value, get("contextRef"), get("unitRef"), get("decimals"),
+                  is_nil, get("id"), element.sourceline)
         context = self.contexts.get(fields[3])
         if context is None or (fields[4] and fields[4] not in self.units):
             self.waiting.append((len(self.facts), fields))

@@ -134,3 +134,13 @@ def test_multi_document_set(tmp_path) -> None:
     assert {f.source for f in filing.facts} == {"a.htm"}
     with pytest.raises(FilingError, match="continuedAt 'k1'"):  # one document alone
         load_filing(folder / "a.htm")
+
+
+def test_engines_import_on_their_own() -> None:
+    """No import cycle: each engine module imports first, alone, in a fresh process."""
+    import subprocess
+    import sys
+
+    for module in ("finlora.xbrl.arelle_engine", "finlora.xbrl.inline",
+                   "finlora.xbrl.instance_stream", "finlora.xbrl.filing"):
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60)
