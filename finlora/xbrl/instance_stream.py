@@ -25,12 +25,14 @@ CHUNK = 1 << 20
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 _SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
 _HREF = f"{{{XLINK}}}href"
+_ROOT = f"{{{XBRLI}}}xbrl"
 
 
 def _parser() -> etree.XMLPullParser:
-    """Reports only the root's start: children are taken from the tree as they complete."""
-    return etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True,
-                               load_dtd=False, dtd_validation=False, huge_tree=False,
+    """Reports only the start of an xbrli:xbrl root (an event per element would keep every
+    element alive): the root's children are taken from the tree as they complete."""
+    return etree.XMLPullParser(events=("start",), tag=_ROOT, resolve_entities=False,
+                               no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
                                remove_comments=True, remove_pis=True)
 
 
@@ -162,15 +164,14 @@ def load_instance(source: Path) -> FilingParts:
             parser.feed(block)
             if root is None:
                 for _, element in parser.read_events():
-                    root = element
-                    break
+                    if element.getparent() is None:
+                        root = element
                 if root is None:
                     continue
-                if root.tag != f"{{{XBRLI}}}xbrl":
-                    raise FilingError(source, f"not an XBRL instance (root element is "
-                                      f"{root.tag!r})")
             _drain(reader, root, keep_last=True)
-        parser.close()
+        top = parser.close()
+        if root is None and top is not None:
+            raise FilingError(source, f"not an XBRL instance (root element is {top.tag!r})")
     except etree.XMLSyntaxError as exc:
         if "Entity" in str(exc) or "DOCTYPE" in str(exc) or "DTD" in str(exc):
             _refuse_dtd(source)
