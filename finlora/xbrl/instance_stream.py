@@ -9,6 +9,7 @@ entity declarations, no network, leading whitespace / BOM tolerated).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -154,9 +155,9 @@ def _chunks(path: Path):  # noqa: ANN202 - an iterator of bytes
             yield block
 
 
-def load_instance(source: Path) -> FilingParts:
-    """Stream a plain instance into `FilingParts`; bad input raises `FilingError`."""
-    reader = _Reader(source)
+def _stream(source: Path, reader: _Reader) -> Iterator[None]:
+    """Feed the document to the parser chunk by chunk; after each chunk the reader has taken
+    (and the tree released) every complete child of the root."""
     parser = _parser()
     root = None
     try:
@@ -169,6 +170,7 @@ def load_instance(source: Path) -> FilingParts:
                 if root is None:
                     continue
             _drain(reader, root, keep_last=True)
+            yield
         top = parser.close()
         if root is None and top is not None:
             raise FilingError(source, f"not an XBRL instance (root element is {top.tag!r})")
@@ -183,9 +185,39 @@ def load_instance(source: Path) -> FilingParts:
     if root.getroottree().docinfo.internalDTD is not None:
         raise FilingError(source, "document declares an internal DTD; not allowed")
     _drain(reader, root, keep_last=False)
+    yield
+
+
+def load_instance(source: Path) -> FilingParts:
+    """Stream a plain instance into `FilingParts`; bad input raises `FilingError`."""
+    reader = _Reader(source)
+    for _ in _stream(source, reader):
+        pass
     return FilingParts(path=source, facts=reader.finish(), contexts=reader.contexts,
                        units=reader.units, labels=reader.labels,
                        calculations=reader.calculations, engine="lxml")
+
+
+def iter_facts(path: str | Path) -> Iterator[Fact]:
+    """The facts of a plain instance one by one, none kept: memory holds the contexts and
+    units, not the facts (facts that come before their context, unusual in EDGAR filings,
+    wait and come last).
+
+        for fact in iter_facts("big-instance.xml"):
+            ...
+    """
+    source = Path(path)
+    reader = _Reader(source)
+    for _ in _stream(source, reader):
+        ready = [fact for fact in reader.facts if fact is not None]
+        reader.facts = []  # waiting facts keep stale indices: they are built below, in order
+        yield from ready
+    for _, fields in reader.waiting:
+        context = reader.contexts.get(fields[3])
+        if context is None:
+            raise FilingError(source, f"fact {fields[7] or fields[0]} (line {fields[8]}) "
+                              f"refers to unknown context {fields[3]!r}")
+        yield reader.build(fields, context)
 
 
 def _drain(reader: _Reader, root: etree._Element, keep_last: bool) -> None:

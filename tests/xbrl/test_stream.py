@@ -45,3 +45,12 @@ def test_fact_with_a_missing_context_is_named(tmp_path) -> None:
     with pytest.raises(FilingError, match=r"fact \S+ \(line \d+\) refers to unknown context "
                                           r"'c-missing'"):
         load_filing(path)
+
+
+@pytest.mark.parametrize("name", ["tesla-10q-2024-06-30", "microsoft-10k-2015-06-30"])
+def test_iter_facts_gives_the_loaded_facts(name, monkeypatch, lxml_filings) -> None:
+    from finlora.xbrl import find_entry_point, iter_facts
+
+    monkeypatch.setattr(instance_stream, "CHUNK", 65536)
+    streamed = list(iter_facts(find_entry_point(FILINGS / name)))
+    assert sorted(map(fact_key, streamed)) == sorted(map(fact_key, lxml_filings[name].facts))
