@@ -133,7 +133,7 @@ def parse_decimal(text: str) -> Decimal | None:
 
 
 _SPLIT: dict[str, tuple[str, str]] = {}
-_DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
+DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
 
 
 def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
@@ -154,10 +154,10 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
             raise FilingError(path, f"fact {fact_id or concept} has unit {unit.id} but value "
                               f"{value[:40]!r} is not a number")
     try:
-        dec = _DECIMALS[decimals]
+        dec = DECIMALS[decimals]
     except KeyError:
         try:
-            dec = _DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
+            dec = DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
         except ValueError as exc:
             raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
                               "not an integer or INF") from exc
@@ -173,7 +173,7 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
     })
 
 
-_FACT_FIELDS = set(Fact.model_fields)
+FACT_FIELDS = set(Fact.model_fields)
 _new = object.__new__
 _set = object.__setattr__
 
@@ -184,7 +184,7 @@ def new_fact(values: dict) -> Fact:
     shared fields-set: the hot loop of a load, and most of a fact's memory otherwise."""
     fact = _new(Fact)
     _set(fact, "__dict__", values)
-    _set(fact, "__pydantic_fields_set__", _FACT_FIELDS)
+    _set(fact, "__pydantic_fields_set__", FACT_FIELDS)
     _set(fact, "__pydantic_extra__", None)
     _set(fact, "__pydantic_private__", None)
     return fact

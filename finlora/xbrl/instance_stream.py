@@ -9,13 +9,25 @@ entity declarations, no network, leading whitespace / BOM tolerated).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
 from finlora.errors import FilingError
-from finlora.xbrl.instance import LINK, XBRLI, XLINK, XSI_NIL, make_fact, parse_context, parse_unit
+from finlora.xbrl.instance import (
+    DECIMALS,
+    FACT_FIELDS,
+    LINK,
+    XBRLI,
+    XLINK,
+    XSI_NIL,
+    make_fact,
+    parse_context,
+    parse_unit,
+)
 from finlora.xbrl.linkbases import read_linkbases
 from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
@@ -23,6 +35,9 @@ from finlora.xbrl.safe_xml import check_header, max_filing_bytes, parse_xml, res
 from finlora.xbrl.stubs import check_href, check_references
 
 CHUNK = 1 << 20
+_MISSING = object()
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_new, _set = object.__new__, object.__setattr__
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 _SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
 _HREF = f"{{{XLINK}}}href"
@@ -78,26 +93,47 @@ class _Reader:
                     self.fact(item)
 
     def fact(self, element: etree._Element) -> None:
-        """Read the fact's fields now (the element is released next); build it now if its
-        context and unit are known, else at the end."""
+        """Build the fact now if its context and unit are known (the common case, done inline:
+        the hot loop of a load); else keep its fields (the element is released next)."""
         tag = element.tag
         names = self.names.get(tag)
         if names is None:
             namespace, _, local = tag[1:].partition("}")
             prefix = element.prefix
-            names = self.names[tag] = (f"{prefix}:{local}" if prefix else local, namespace)
+            concept = f"{prefix}:{local}" if prefix else local
+            names = self.names[tag] = (concept, namespace, *concept.rpartition(":")[::2])
         get = element.get
         is_nil = get(XSI_NIL) in ("true", "1")
         value = "" if is_nil else ("".join(element.itertext()) if len(element) else
                                    (element.text or "")).strip()
-        fields = (names[0], names[1], value, get("contextRef"), get("unitRef"), get("decimals"),
-                  is_nil, get("id"), element.sourceline)
-        context = self.contexts.get(fields[3])
-        if context is None or (fields[4] and fields[4] not in self.units):
-            self.waiting.append((len(self.facts), fields))
-            self.facts.append(None)
+        context_ref, unit_ref, decimals = get("contextRef"), get("unitRef"), get("decimals")
+        context = self.contexts.get(context_ref)
+        unit = self.units.get(unit_ref) if unit_ref else None
+        dec = DECIMALS.get(decimals, _MISSING)
+        if context is None or (unit_ref and unit is None) or dec is _MISSING or (
+                unit is not None and not is_nil and not _NUMBER.fullmatch(value)):
+            fields = (names[0], names[1], value, context_ref, unit_ref, decimals, is_nil,
+                      get("id"), element.sourceline)
+            if context is None or (unit_ref and unit is None):
+                self.waiting.append((len(self.facts), fields))
+                self.facts.append(None)
+            else:  # make_fact has the rules (and the error messages)
+                self.facts.append(self.build(fields, context))
             return
-        self.facts.append(self.build(fields, context))
+        c = context.__dict__
+        fact = _new(Fact)
+        _set(fact, "__dict__", {
+            "concept": names[0], "name": names[3], "prefix": names[2], "namespace": names[1],
+            "label": self.labels.get(names[0]), "value": value,
+            "numeric": Decimal(value) if unit is not None and not is_nil else None,
+            "unit": unit.measure if unit is not None else None, "decimals": dec,
+            "period_start": c["period_start"], "period_end": c["period_end"],
+            "instant": c["instant"], "entity": c["entity"], "dimensions": c["dimensions"],
+            "is_nil": is_nil, "id": get("id"), "context_id": c["id"], "source": self.name})
+        _set(fact, "__pydantic_fields_set__", FACT_FIELDS)
+        _set(fact, "__pydantic_extra__", None)
+        _set(fact, "__pydantic_private__", None)
+        self.facts.append(fact)
 
     def build(self, fields: tuple, context: Context) -> Fact:
         concept, namespace, value, _, unit_ref, decimals, is_nil, fact_id, line = fields
