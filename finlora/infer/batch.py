@@ -52,13 +52,16 @@ class _ParseFailure(Exception):
 
 
 def find_filings(spec: str | Path) -> list[Path]:
-    """The filings named by a folder (its filing sub-folders and instance / inline files) or a
-    glob pattern (each match is one filing), sorted."""
+    """The filings named by a folder (its filing sub-folders, instance / inline files, EDGAR
+    .txt submissions and .zip files) or a glob pattern (each match is one filing), sorted."""
+    from finlora.xbrl.sources import is_submission
+
     path = Path(spec)
     if path.is_dir():
         found = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
         found += [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILING_SUFFIXES
-                  and not p.stem.endswith(_NOT_INSTANCES) and not p.name.startswith(".")]
+                  and not p.stem.endswith(_NOT_INSTANCES) and not p.name.startswith(".")
+                  and (p.suffix.lower() != ".txt" or is_submission(p))]
     else:
         found = [Path(p) for p in glob.glob(str(spec), recursive=True)]
     if not found:

@@ -33,6 +33,7 @@ def test_parallel_parsing_batch(tmp_path, monkeypatch) -> None:
         for path in (FILINGS / "netflix-10k-2023-12-31").iterdir():
             archive.write(path, path.name)
     (batch / "corrupt.xml").write_text("<xbrl><not-closed>")
+    (batch / "README.txt").write_text("notes, not a submission")
     paths = find_filings(batch)
     assert [p.name for p in paths] == ["apple-10q-2025-03-29", "corrupt.xml", "netflix.zip",
                                        "tesla-10q-2024-06-30"]
