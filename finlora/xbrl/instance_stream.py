@@ -31,7 +31,13 @@ from finlora.xbrl.instance import (
 from finlora.xbrl.linkbases import read_linkbases
 from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
-from finlora.xbrl.safe_xml import check_header, max_filing_bytes, parse_xml, resolve_local
+from finlora.xbrl.safe_xml import (
+    check_header,
+    max_filing_bytes,
+    parse_xml,
+    refuse_dtd_subset,
+    resolve_local,
+)
 from finlora.xbrl.stubs import check_href, check_references
 
 CHUNK = 1 << 20
@@ -218,8 +224,7 @@ def _stream(source: Path, reader: _Reader) -> Iterator[None]:
         raise FilingError(source, f"cannot decode document: {exc}") from exc
     if root is None:
         raise FilingError(source, "no root element")
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise FilingError(source, "document declares an internal DTD; not allowed")
+    refuse_dtd_subset(root, source)
     _drain(reader, root, keep_last=False)
     yield
 
