@@ -23,11 +23,17 @@ from finlora.errors import EXIT_BATCH_PARTIAL
 @click.option("--quantization", type=click.Choice(["none", "nf4", "int8"]), default="none",
               show_default=True)
 @click.option("--force", is_flag=True, help="Redo filings whose output already exists.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes parsing filings while the model runs (default: one per spare "
+                   "core; 0: parse in the main process).")
 def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
-            model: str | None, adapter: str | None, quantization: str, force: bool) -> None:
-    """Extract from many filings: a folder of filings or a glob pattern.
+            model: str | None, adapter: str | None, quantization: str, force: bool,
+            workers: int | None) -> None:
+    """Extract from many filings: a folder of filings (sub-folders, instances, inline .htm,
+    EDGAR .txt submissions, .zip files) or a glob pattern.
 
-    Finished filings (their output exists) are skipped, so an interrupted batch resumes. A bad
+    Filings are parsed in worker processes while the model runs in the main one. Finished
+    filings (their output exists) are skipped, so an interrupted batch resumes. A bad
     filing is recorded in OUT/manifest.jsonl and the batch goes on; the exit code is 0 only if
     every filing succeeded (6 otherwise). Under torchrun each rank takes its share.
 
@@ -51,7 +57,8 @@ def command(filings: str, out_dir: Path, questions: tuple[str, ...], fmt: str,
     tagger = XBRLTagger.from_pretrained(model, adapter, quantization=quantization,  # type: ignore[arg-type]
                                         device=device)
     result = run_batch(paths, out_dir, tagger, questions=list(questions) or None,
-                       fmt=fmt, rank=rank, world_size=world_size, force=force)  # type: ignore[arg-type]
+                       fmt=fmt, rank=rank, world_size=world_size, force=force,  # type: ignore[arg-type]
+                       workers=workers)
     click.echo(f"rank {rank}: {len(result.ok)} done, {len(result.skipped)} skipped, "
                f"{len(result.failed)} failed (see {out_dir / 'manifest.jsonl'})", err=True)
     for path, error in result.failed.items():

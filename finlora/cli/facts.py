@@ -25,7 +25,8 @@ import click
 def command(filing: Path, fmt: str, concepts: tuple[str, ...], period: str | None,
             no_dimensions: bool, engine: str, packages: tuple[str, ...],
             output: Path | None) -> None:
-    """Read the facts of an XBRL filing: instance .xml, inline .htm, or a filing folder.
+    """Read the facts of an XBRL filing: instance .xml, inline .htm, a filing folder (as
+    downloaded from EDGAR), an EDGAR complete-submission .txt or a .zip.
 
     \b
     Examples:
@@ -33,6 +34,7 @@ def command(filing: Path, fmt: str, concepts: tuple[str, ...], period: str | Non
       finlora facts examples/filings/apple-10q-2025-03-29/aapl-20250329.htm --format csv -o f.csv
       finlora facts examples/filings/netflix-10k-2023-12-31 --period 2023-12-31 -o n.parquet \\
           --format parquet
+      finlora facts 0000320193-25-000057.txt --concept Assets
     """
     from finlora.errors import FinloraError
     from finlora.xbrl import load_filing

@@ -36,47 +36,77 @@ def measure_name(element: etree._Element, text: str) -> str:
     return text
 
 
+_DATES: dict[str, date] = {}
+_ENTITY, _PERIOD, _SCENARIO = f"{{{XBRLI}}}entity", f"{{{XBRLI}}}period", f"{{{XBRLI}}}scenario"
+_IDENTIFIER, _SEGMENT = f"{{{XBRLI}}}identifier", f"{{{XBRLI}}}segment"
+_PERIOD_PARTS = {f"{{{XBRLI}}}startDate": "period_start", f"{{{XBRLI}}}endDate": "period_end",
+                 f"{{{XBRLI}}}instant": "instant"}
+_FOREVER = f"{{{XBRLI}}}forever"
+_EXPLICIT, _TYPED = f"{{{XBRLDI}}}explicitMember", f"{{{XBRLDI}}}typedMember"
+_CONTEXT_FIELDS = set(Context.model_fields)
+
+
 def _date(text: str | None, where: str, path: Path) -> date | None:
     if text is None:
         return None
     value = text.strip()[:10]
+    known = _DATES.get(value)
+    if known is not None:
+        return known
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise FilingError(path, f"bad date {text!r} in {where}") from exc
+    if len(_DATES) < 100_000:
+        _DATES[value] = parsed
+    return parsed
+
+
+def _members(holder: etree._Element, dims: dict[str, str]) -> None:
+    for member in holder:
+        tag = member.tag
+        if tag == _EXPLICIT:
+            dims[qname_text(member, member.get("dimension", ""))] = qname_text(
+                member, member.text or "")
+        elif tag == _TYPED:
+            dims[qname_text(member, member.get("dimension", ""))] = "".join(
+                member.itertext()).strip()
 
 
 def parse_context(element: etree._Element, path: Path) -> Context:
     """A context element → `Context`."""
     cid = element.get("id") or ""
-    identifier = element.find(f"{{{XBRLI}}}entity/{{{XBRLI}}}identifier")
-    period = element.find(f"{{{XBRLI}}}period")
+    identifier = period = None
+    dims: dict[str, str] = {}
+    for child in element:
+        tag = child.tag
+        if tag == _ENTITY:
+            for part in child:
+                if part.tag == _IDENTIFIER:
+                    identifier = part
+                elif part.tag == _SEGMENT:
+                    _members(part, dims)
+        elif tag == _PERIOD:
+            period = child
+        elif tag == _SCENARIO:
+            _members(child, dims)
     if identifier is None or period is None:
         raise FilingError(path, f"context {cid!r} lacks an entity or a period")
-    dims: dict[str, str] = {}
-    for container in ("entity/{x}segment", "{x}scenario"):
-        holder = element.find(container.replace("{x}", f"{{{XBRLI}}}").replace(
-            "entity/", f"{{{XBRLI}}}entity/"))
-        if holder is None:
-            continue
-        for member in holder:
-            if not isinstance(member.tag, str):
-                continue
-            axis = qname_text(member, member.get("dimension", ""))
-            if member.tag == f"{{{XBRLDI}}}explicitMember":
-                dims[axis] = qname_text(member, member.text or "")
-            elif member.tag == f"{{{XBRLDI}}}typedMember":
-                dims[axis] = "".join(member.itertext()).strip()
-    return Context(
-        id=cid,
-        entity=(identifier.text or "").strip(),
-        scheme=identifier.get("scheme"),
-        period_start=_date(period.findtext(f"{{{XBRLI}}}startDate"), f"context {cid}", path),
-        period_end=_date(period.findtext(f"{{{XBRLI}}}endDate"), f"context {cid}", path),
-        instant=_date(period.findtext(f"{{{XBRLI}}}instant"), f"context {cid}", path),
-        forever=period.find(f"{{{XBRLI}}}forever") is not None,
-        dimensions=dims,
-    )
+    values: dict = {"id": cid, "entity": (identifier.text or "").strip(),
+                    "scheme": identifier.get("scheme"), "period_start": None,
+                    "period_end": None, "instant": None, "forever": False, "dimensions": dims}
+    for part in period:
+        name = _PERIOD_PARTS.get(part.tag)
+        if name is not None:
+            values[name] = _date(part.text or "", f"context {cid}", path)
+        elif part.tag == _FOREVER:
+            values["forever"] = True
+    context = object.__new__(Context)  # typed above: no validation (the hot loop of a load)
+    object.__setattr__(context, "__dict__", values)
+    object.__setattr__(context, "__pydantic_fields_set__", _CONTEXT_FIELDS)
+    object.__setattr__(context, "__pydantic_extra__", None)
+    object.__setattr__(context, "__pydantic_private__", None)
+    return context
 
 
 def parse_unit(element: etree._Element) -> Unit:
@@ -102,34 +132,48 @@ def parse_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+_SPLIT: dict[str, tuple[str, str]] = {}
+DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
+
+
 def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
               decimals: str | None, is_nil: bool, fact_id: str | None, source: str,
               path: Path, label: str | None = None) -> Fact:
     """Build a `Fact` from its parts (shared by the lxml and Arelle engines)."""
-    prefix, _, name = concept.rpartition(":")
+    split = _SPLIT.get(concept)
+    if split is None:
+        prefix, _, name = concept.rpartition(":")
+        split = _SPLIT[concept] = (prefix, name)
     numeric = None
     if unit is not None and not is_nil:
-        numeric = parse_decimal(value)
-        if numeric is None:
+        try:
+            numeric = Decimal(value)
+        except (InvalidOperation, ValueError):
+            numeric = None
+        if numeric is None or not numeric.is_finite():
             raise FilingError(path, f"fact {fact_id or concept} has unit {unit.id} but value "
                               f"{value[:40]!r} is not a number")
     try:
-        dec = None if decimals in (None, "", "INF") else int(decimals)
-    except ValueError as exc:
-        raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
-                          "not an integer or INF") from exc
+        dec = DECIMALS[decimals]
+    except KeyError:
+        try:
+            dec = DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
+                              "not an integer or INF") from exc
+    c = context.__dict__
     return new_fact({
-        "concept": concept, "name": name, "prefix": prefix, "namespace": namespace,
+        "concept": concept, "name": split[1], "prefix": split[0], "namespace": namespace,
         "label": label, "value": value, "numeric": numeric,
-        "unit": unit.measure if unit else None, "decimals": dec,
-        "period_start": context.period_start, "period_end": context.period_end,
-        "instant": context.instant, "entity": context.entity,
-        "dimensions": context.dimensions, "is_nil": is_nil, "id": fact_id,
-        "context_id": context.id, "source": source,
+        "unit": unit.measure if unit is not None else None, "decimals": dec,
+        "period_start": c["period_start"], "period_end": c["period_end"],
+        "instant": c["instant"], "entity": c["entity"],
+        "dimensions": c["dimensions"], "is_nil": is_nil, "id": fact_id,
+        "context_id": c["id"], "source": source,
     })
 
 
-_FACT_FIELDS = set(Fact.model_fields)
+FACT_FIELDS = set(Fact.model_fields)
 _new = object.__new__
 _set = object.__setattr__
 
@@ -140,7 +184,7 @@ def new_fact(values: dict) -> Fact:
     shared fields-set: the hot loop of a load, and most of a fact's memory otherwise."""
     fact = _new(Fact)
     _set(fact, "__dict__", values)
-    _set(fact, "__pydantic_fields_set__", _FACT_FIELDS)
+    _set(fact, "__pydantic_fields_set__", FACT_FIELDS)
     _set(fact, "__pydantic_extra__", None)
     _set(fact, "__pydantic_private__", None)
     return fact

@@ -117,9 +117,18 @@ def parse_bytes(data: bytes, path: Path) -> etree._Element:
         raise FilingError(path, f"cannot decode document: {exc}") from exc
     if root is None:
         raise FilingError(path, "no root element")
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise FilingError(path, "document declares an internal DTD; not allowed")
+    refuse_dtd_subset(root, path)
     return root
+
+
+def refuse_dtd_subset(root: etree._Element, path: Path) -> None:
+    """Refuse a DTD that declares anything (entities, elements, attributes). A bare
+    `<!DOCTYPE html PUBLIC ...>`, as some XHTML filings carry, is allowed: the external DTD
+    is never loaded."""
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and (any(True for _ in dtd.iterentities()) or
+                            any(True for _ in dtd.iterelements())):
+        raise FilingError(path, "document declares an internal DTD subset; not allowed")
 
 
 def resolve_local(base: Path, href: str) -> Path | None:

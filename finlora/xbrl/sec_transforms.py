@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from finlora.xbrl.sec_places import COUNTRIES, EDGAR_CODES
+
 SEC_TRANSFORMS_NS = "http://www.sec.gov/inlineXBRL/transformation/2015-08-31"
 
 _UNITS = {"zero": 0, "no": 0, "none": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3,
@@ -38,6 +40,7 @@ _STATES = {
     "puerto rico": "PR", "guam": "GU", "virgin islands": "VI", "american samoa": "AS",
     "british columbia": "BC", "ontario": "ON", "quebec": "QC", "alberta": "AB",
 }
+_CANADIAN = ("british columbia", "ontario", "quebec", "alberta")
 _EXCHANGES = {
     "nasdaq": "NASDAQ", "the nasdaq stock market llc": "NASDAQ", "nasdaq stock market": "NASDAQ",
     "the nasdaq global select market": "NASDAQ", "the nasdaq global market": "NASDAQ",
@@ -106,6 +109,41 @@ def _fraction_duration(value: Decimal, unit: str) -> str:
     return ("-" if negative else "") + "P" + (parts or f"0{unit}")
 
 
+def durweek(text: str) -> str:
+    return _fraction_duration(_number(text) * 7, "D")
+
+
+def durhour(text: str) -> str:
+    """Hours → PTnH (a fraction becomes minutes and seconds): "2.5" → "PT2H30M"."""
+    value = _number(text)
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    hours = int(value)
+    minutes_dec = (value - hours) * 60
+    minutes = int(minutes_dec)
+    seconds = (minutes_dec - minutes) * 60
+    parts = f"{hours}H" if hours else ""
+    parts += f"{minutes}M" if minutes else ""
+    parts += f"{seconds.normalize():f}S" if seconds else ""
+    return f"{sign}PT{parts or '0H'}"
+
+
+_QUARTER_WORDS = {"first": 1, "1st": 1, "q1": 1, "one": 1, "second": 2, "2nd": 2, "q2": 2,
+                  "two": 2, "third": 3, "3rd": 3, "q3": 3, "three": 3, "fourth": 4, "4th": 4,
+                  "q4": 4, "four": 4}
+_QUARTER_ENDS = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
+
+
+def datequarterend(text: str) -> str:
+    """A calendar quarter → its last day: "First quarter 2024" / "Q3 2024" → "2024-09-30"."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    quarters = [_QUARTER_WORDS[w] for w in words if w in _QUARTER_WORDS]
+    years = [w for w in words if re.fullmatch(r"\d{4}|\d{2}", w)]
+    if len(quarters) != 1 or len(years) != 1:
+        raise ValueError(f"not a quarter and year: {text!r}")
+    year = years[0] if len(years[0]) == 4 else f"20{years[0]}"
+    return f"{year}-{_QUARTER_ENDS[quarters[0]]}"
+
+
 def duryear(text: str) -> str:
     return _fraction_duration(_number(text), "Y")
 
@@ -157,6 +195,16 @@ def numinf(text: str) -> str:
     raise ValueError(f"not an infinity word: {text!r}")
 
 
+def numneginf(text: str) -> str:
+    if text.strip().lower() in ("unlimited", "unbounded", "infinite", "infinity"):
+        return "-INF"
+    raise ValueError(f"not an infinity word: {text!r}")
+
+
+def numnan(text: str) -> str:
+    return "NaN"
+
+
 def numnegativesign(text: str) -> str:
     """Used for numbers displayed with a minus sign; the sign is carried by ix:sign."""
     return str(_number(text.strip().lstrip("-−–")))
@@ -174,7 +222,15 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
     "boolballotbox": boolballotbox,
     "yesnoballotbox": yesnoballotbox,
     "numinf": numinf,
+    "numneginf": numneginf,
+    "numnan": numnan,
     "numnegativesign": numnegativesign,
+    "durweek": durweek,
+    "durhour": durhour,
+    "datequarterend": datequarterend,
+    "countrynameen": _lookup(COUNTRIES, "country name"),
+    "edgarprovcountryen": _lookup({**{k: v for k, v in _STATES.items() if len(v) == 2 and k not in
+                                      _CANADIAN}, **EDGAR_CODES}, "EDGAR state or country"),
 }
 
 

@@ -270,18 +270,23 @@ def write_stubs(plan: StubPlan, root: Path, cache_path: Callable[[str], str],
     return written
 
 
+def check_href(document: Path, href: str) -> None:
+    """Refuse a schema / linkbase reference that leaves the filing's folder for anything but
+    a standard taxonomy URL (which is never fetched: it is stubbed or packaged)."""
+    spec = any(f"//{host}/" in href for host in SPEC_HOSTS)
+    if href and not (spec or _is_standard(href)) and resolve_local(document, href) is None:
+        raise FilingError(document, f"refers to {href!r}, outside the filing's folder; "
+                          "finlora only reads the filing's own files")
+
+
 def check_references(document: Path, root: etree._Element) -> None:
-    """Refuse a document whose schema / linkbase references leave the filing's folder for
-    anything but a standard taxonomy URL (which is never fetched: it is stubbed or packaged)."""
+    """`check_href` for every schema / linkbase reference and schema import of a document."""
     hrefs = [ref.get(f"{{{XLINK}}}href", "") for ref in root.iter(
         f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef")]
     hrefs += [imp.get("schemaLocation", "") for imp in root.iter(f"{{{XS}}}import",
                                                                   f"{{{XS}}}include")]
     for href in hrefs:
-        spec = any(f"//{host}/" in href for host in SPEC_HOSTS)
-        if href and not (spec or _is_standard(href)) and resolve_local(document, href) is None:
-            raise FilingError(document, f"refers to {href!r}, outside the filing's folder; "
-                              "finlora only reads the filing's own files")
+        check_href(document, href)
 
 
 def find_schema_ref(entry: Path, root: etree._Element) -> Path | None:

@@ -79,6 +79,15 @@ def test_html_entities_and_mixed_case_ix_tags(tmp_path, apple_inline) -> None:
     assert list(map(fact_key, edited.facts)) == list(map(fact_key, apple_inline.facts))
 
 
+def test_xhtml_doctype_without_subset_loads(tmp_path, apple_inline) -> None:
+    doctype = (b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+               b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n')
+    path = _edited(tmp_path, lambda data: data.replace(b"?>\n", b"?>\n" + doctype, 1))
+    assert doctype in path.read_bytes()
+    edited = load_filing(path)
+    assert list(map(fact_key, edited.facts)) == list(map(fact_key, apple_inline.facts))
+
+
 @pytest.mark.parametrize("old, new, message", [
     (b'format="ixt:num-dot-decimal"', b'format="ixt:num-dotty-decimal"',
      r"fact f-\d+ \([\w-]+:\w+, line \d+\): unknown transform 'ixt:num-dotty-decimal'"),
@@ -134,3 +143,13 @@ def test_multi_document_set(tmp_path) -> None:
     assert {f.source for f in filing.facts} == {"a.htm"}
     with pytest.raises(FilingError, match="continuedAt 'k1'"):  # one document alone
         load_filing(folder / "a.htm")
+
+
+def test_engines_import_on_their_own() -> None:
+    """No import cycle: each engine module imports first, alone, in a fresh process."""
+    import subprocess
+    import sys
+
+    for module in ("finlora.xbrl.arelle_engine", "finlora.xbrl.inline",
+                   "finlora.xbrl.instance_stream", "finlora.xbrl.filing"):
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60)

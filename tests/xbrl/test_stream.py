@@ -1,0 +1,56 @@
+"""The streamed plain-instance reader: chunk boundaries anywhere, facts before their contexts,
+bad references named with fact and line."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from finlora.errors import FilingError
+from finlora.xbrl import instance_stream, load_filing
+
+from .conftest import FILINGS
+from .test_load import fact_key
+
+TESLA = FILINGS / "tesla-10q-2024-06-30"
+
+
+@pytest.mark.parametrize("chunk", [997, 65536])
+def test_small_chunks_give_the_same_facts(chunk, monkeypatch, lxml_filings) -> None:
+    monkeypatch.setattr(instance_stream, "CHUNK", chunk)
+    for name in ("tesla-10q-2024-06-30", "microsoft-10k-2015-06-30"):  # msft: contexts last
+        filing = load_filing(FILINGS / name)
+        assert list(map(fact_key, filing.facts)) == list(map(fact_key, lxml_filings[name].facts))
+
+
+def test_whitespace_longer_than_a_chunk(tmp_path, monkeypatch, lxml_filings) -> None:
+    monkeypatch.setattr(instance_stream, "CHUNK", 100)
+    folder = tmp_path / "tesla"
+    shutil.copytree(TESLA, folder)
+    path = folder / "tsla-20240630_htm.xml"
+    path.write_bytes(b"\xef\xbb\xbf" + b" \n" * 300 + path.read_bytes())
+    filing = load_filing(path)
+    assert list(map(fact_key, filing.facts)) == \
+        list(map(fact_key, lxml_filings["tesla-10q-2024-06-30"].facts))
+
+
+def test_fact_with_a_missing_context_is_named(tmp_path) -> None:
+    folder = tmp_path / "tesla"
+    shutil.copytree(TESLA, folder)
+    path = folder / "tsla-20240630_htm.xml"
+    data = path.read_bytes()
+    at = data.index(b'contextRef="c-1"')
+    path.write_bytes(data[:at] + b'contextRef="c-missing"' + data[at + 16:])
+    with pytest.raises(FilingError, match=r"fact \S+ \(line \d+\) refers to unknown context "
+                                          r"'c-missing'"):
+        load_filing(path)
+
+
+@pytest.mark.parametrize("name", ["tesla-10q-2024-06-30", "microsoft-10k-2015-06-30"])
+def test_iter_facts_gives_the_loaded_facts(name, monkeypatch, lxml_filings) -> None:
+    from finlora.xbrl import find_entry_point, iter_facts
+
+    monkeypatch.setattr(instance_stream, "CHUNK", 65536)
+    streamed = list(iter_facts(find_entry_point(FILINGS / name)))
+    assert sorted(map(fact_key, streamed)) == sorted(map(fact_key, lxml_filings[name].facts))
