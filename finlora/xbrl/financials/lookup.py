@@ -109,7 +109,9 @@ def find_extension(line: StandardConcept, index: FactIndex, period: Period,
         if concept.rpartition(":")[0] in ("us-gaap", "dei", "srt", "ifrs-full") or \
                 concept.endswith(_STRUCTURE):
             continue
-        texts = [presentation.label(concept, item.preferred_label), labels.get(concept)]
+        # the filing's standard / terse label (the role-specific labels are read only for
+        # statements: reading them costs a parse of the label linkbase)
+        texts = [labels.get(concept) or presentation.label(concept, item.preferred_label)]
         for text in filter(None, texts):
             if pattern.match(text.lower().strip(" :")) and index.concept(concept, period):
                 return concept, text

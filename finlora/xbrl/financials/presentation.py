@@ -37,8 +37,18 @@ class Presentation:
 
     roles: dict[str, list[Line]] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # concept → role → text
     source: Path | None = None
+    label_files: list[Path] = field(default_factory=list)
+    _labels: dict[str, dict[str, str]] | None = None
+
+    @property
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Concept → label role → text, read on first use (statements need them)."""
+        if self._labels is None:
+            self._labels = {}
+            for path in self.label_files:
+                self._labels.update(_labels(path))
+        return self._labels
 
     def label(self, concept: str, role: str | None = None) -> str | None:
         by_role = self.labels.get(concept, {})
@@ -106,10 +116,12 @@ def _walk(children: dict[str, list[tuple[float, str, str | None]]], concept: str
             _walk(children, child, depth + 1, label_role, seen | {child}, lines)
 
 
-def _trees(path: Path) -> dict[str, list[Line]]:
+def _trees(path: Path, wanted: set[str] | None) -> dict[str, list[Line]]:
     root = parse_xml(path)
     roles: dict[str, list[Line]] = {}
     for link in root.iter(f"{{{LINK}}}presentationLink"):
+        if wanted is not None and link.get(f"{{{XLINK}}}role", "") not in wanted:
+            continue
         locators = {loc.get(f"{{{XLINK}}}label"): concept_from_href(loc.get(f"{{{XLINK}}}href", ""))
                     for loc in link.iter(f"{{{LINK}}}loc")}
         children: dict[str, list[tuple[float, str, str | None]]] = defaultdict(list)
@@ -135,10 +147,13 @@ def read_presentation(filing: Any) -> Presentation:
     schema = _schema(filing)
     if schema is None:
         return Presentation()
-    presentation = Presentation(definitions=_definitions(schema), source=schema)
+    definitions = _definitions(schema)
+    # statement roles only (SEC definitions read "NNNN - Statement - ..."); all without them
+    wanted = {r for r, d in definitions.items() if " - statement - " in d.lower()} or None
+    presentation = Presentation(definitions=definitions, source=schema)
     for role, path in linkbase_files(schema):
         if role.endswith("presentationLinkbaseRef") or path.stem.endswith("_pre"):
-            presentation.roles.update(_trees(path))
+            presentation.roles.update(_trees(path, wanted))
         elif role.endswith("labelLinkbaseRef") or path.stem.endswith("_lab"):
-            presentation.labels.update(_labels(path))
+            presentation.label_files.append(path)
     return presentation
