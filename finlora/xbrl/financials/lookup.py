@@ -109,10 +109,10 @@ def find_extension(line: StandardConcept, index: FactIndex, period: Period,
         if concept.rpartition(":")[0] in ("us-gaap", "dei", "srt", "ifrs-full") or \
                 concept.endswith(_STRUCTURE):
             continue
-        # the filing's standard / terse label (the role-specific labels are read only for
-        # statements: reading them costs a parse of the label linkbase)
-        texts = [labels.get(concept) or presentation.label(concept, item.preferred_label)]
-        for text in filter(None, texts):
-            if pattern.match(text.lower().strip(" :")) and index.concept(concept, period):
+        if not index.concept(concept, period):
+            continue
+        # the filing's standard / terse label first, then the label this statement shows
+        for text in (labels.get(concept), presentation.label(concept, item.preferred_label)):
+            if text and pattern.match(text.lower().strip(" :")):
                 return concept, text
     return None
