@@ -91,7 +91,7 @@ def _model_record(filing: Filing, name: str, example: Any, scores: LabelScores,
         name=name, kind="fact", method="model", concept=concept, label=filing.label(concept),
         value=fact.numeric, unit=fact.unit, period=period, period_kind=fin.kind_of(fact),
         confidence=scores.confidence, alternatives=runners_up(scores), source=filing.path.name,
-        citations=[cite(fact)], warnings=warnings, **found)
+        citations=[cite(fact)], notes=fin.notes, warnings=warnings, **found)
 
 
 def _with_model(record: ExtractionRecord, scores: LabelScores) -> ExtractionRecord:

@@ -90,7 +90,9 @@ def checks_for(checks: Sequence[Any], concepts: Sequence[str]) -> dict[str, Any]
 
 
 def line_record(fin: Any, name: str, key: str, checks: Sequence[Any]) -> ExtractionRecord | None:
-    """A standard line from the layer, or None when the filing does not report it."""
+    """A standard line from the layer, or None when the filing does not report it. The
+    filing's period notes (missing dei facts, splits, no presentation linkbase) come first in
+    `notes`."""
     line = fin.get(key)
     if line is None:
         return None
@@ -107,7 +109,7 @@ def line_record(fin: Any, name: str, key: str, checks: Sequence[Any]) -> Extract
         label=line.filing_label or fin.filing.label(line.concept), value=line.value,
         unit=line.unit, period=line.period.label, period_kind=line.period_kind,
         confidence=1.0, source=fin.filing.path.name, citations=citations,
-        notes=list(line.notes), warnings=warnings, **found)
+        notes=[*fin.notes, *line.notes], warnings=warnings, **found)
 
 
 def ratio_records(fin: Any, names: Sequence[str], checks: Sequence[Any], source: str
@@ -129,7 +131,8 @@ def ratio_records(fin: Any, names: Sequence[str], checks: Sequence[Any], source:
                 concept=c.concept, period=c.period, context_id=c.context_id, fact_id=c.fact_id,
                 value=c.value, unit=c.unit, decimals=c.decimals)
                 for p in ratio.parts.values() for c in p.citations[:1 if p.fact else None]],
-            notes=[ratio.definition, *(n for n in ratio.notes if not n.startswith("refused"))],
+            notes=[ratio.definition, *fin.notes,
+                   *(n for n in ratio.notes if not n.startswith("refused"))],
             warnings=warnings, **found))
     return records
 

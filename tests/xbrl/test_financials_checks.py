@@ -134,3 +134,15 @@ def test_key_facts_statements_and_checks_take_under_a_second(lxml_filings) -> No
     for kind in ("balance", "income", "cashflow"):
         fin.statement(kind).to_text()
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_transition_period_is_named(tmp_path) -> None:
+    """Netflix's instance edited into a six-month transition report (10-KT, July–December)."""
+    def edit(text: str) -> str:
+        text = text.replace("<startDate>2023-01-01</startDate>", "<startDate>2023-07-01</startDate>")
+        return text.replace(">10-K</dei:DocumentType>", ">10-KT</dei:DocumentType>")
+
+    fin = financials(load_filing(edited_copy(tmp_path, "netflix-10k-2023-12-31", edit)))
+    revenue = fin.get("revenue")
+    assert revenue.period_kind == "transition" and revenue.period.label == "2023-07-01..2023-12-31"
+    assert any("transition period of 6 months" in n for n in fin.notes)
