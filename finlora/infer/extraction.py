@@ -129,6 +129,18 @@ def _tag_questions(filing: Filing) -> dict[str, Any]:
     return questions
 
 
+def _resolve_question(filing: Filing, key: str) -> Example:
+    """A free question for a line the standard mapping cannot find, offering only facts of
+    the line's kind of period (balance-sheet instants, or the period's durations)."""
+    example = free_question_example(filing, f"What was {BY_KEY[key].label.lower()}?")
+    instant = BY_KEY[key].instant
+    kinds = example.meta["candidate_kinds"]
+    offered = {c: p for c, p in example.meta["candidate_periods"].items()
+               if (kinds[c] == "instant") == instant}
+    return Example(example.prompt, example.target, {**example.meta,
+                                                    "candidate_periods": offered})
+
+
 def extract(predictor: Predictor | None, filing: Filing, questions: Sequence[str] | None = None,
             *, adapter: str | None = None) -> list[ExtractionRecord]:
     """Records for the key lines and ratios of `filing` (or for the given questions / ratio
@@ -160,8 +172,8 @@ def extract(predictor: Predictor | None, filing: Filing, questions: Sequence[str
         record = rules[name]
         if record is not None and record.concept == "derived":
             continue
-        example = tag_questions.get(key) if record is not None else free_question_example(
-            filing, f"What was {BY_KEY[key].label.lower()}?")
+        example = tag_questions.get(key) if record is not None else _resolve_question(
+            filing, key)
         if example is not None and example.meta.get("candidate_periods"):
             jobs.append((name, "check" if record is not None else "resolve", example))
     for question in free if predictor is not None else []:
@@ -172,12 +184,12 @@ def extract(predictor: Predictor | None, filing: Filing, questions: Sequence[str
         scored = predictor.score_labels([ex.prompt for _, _, ex in jobs],
                                         [list(ex.meta["candidate_periods"]) for _, _, ex in jobs],
                                         adapter=adapter, normalization="sum")
-    by_name = {name: (role, ex, s) for (name, role, ex), s in zip(jobs, scored, strict=False)}
+    by_name = {name: (ex, s) for (name, _, ex), s in zip(jobs, scored, strict=False)}
 
     records: list[ExtractionRecord] = []
     for name, key in lines:
         record = rules[name]
-        role, example, scores = by_name.get(name, (None, None, None))
+        example, scores = by_name.get(name, (None, None))
         if record is not None:
             records.append(_with_model(record, scores) if scores is not None else record)
         elif scores is not None:
@@ -189,7 +201,7 @@ def extract(predictor: Predictor | None, filing: Filing, questions: Sequence[str
             records.append(ExtractionRecord.unresolved(name, filing.path.name,
                                                        fin.missing.get(key, "not reported")))
     for question in free:
-        role, example, scores = by_name.get(question, (None, None, None))
+        example, scores = by_name.get(question, (None, None))
         if scores is None:
             records.append(ExtractionRecord.unresolved(question, filing.path.name,
                                                        "no model to answer a free question"))
