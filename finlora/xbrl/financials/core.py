@@ -95,6 +95,13 @@ class Financials:
                                 labels.get(facts[0].concept))
         if dimensions:
             return None
+        for name in line.candidates:
+            facts = self.index.near(name, period)
+            if facts:
+                note = (f"{name} is reported for {facts[0].period_label}, a few days off the "
+                        f"report period {period.label}")
+                return value_of(line, facts, period, "standard", [*notes, note],
+                                labels.get(facts[0].concept))
         extension = find_extension(line, self.index, period, self.presentation, labels)
         if extension is not None:
             concept, text = extension

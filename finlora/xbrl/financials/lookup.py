@@ -44,6 +44,18 @@ class FactIndex:
                  ) -> list[Any]:
         return self.at(self.by_name.get(name, []), period, dimensions)
 
+    def near(self, name: str, period: Period, days: int = 3) -> list[Any]:
+        """Consolidated facts of a standard concept whose period is within `days` of
+        `period` at both ends (a context a few days off the rest of the filing's)."""
+        def close(fact: Any) -> bool:
+            if period.start is None:
+                return fact.instant is not None and abs((fact.instant - period.end).days) <= days
+            return fact.instant is None and fact.period_start is not None and \
+                abs((fact.period_start - period.start).days) <= days and \
+                abs((fact.period_end - period.end).days) <= days
+
+        return [f for f in self.by_name.get(name, []) if not f.dimensions and close(f)]
+
     def concept(self, concept: str, period: Period, dimensions: dict[str, str] | None = None
                 ) -> list[Any]:
         return self.at(self.by_concept.get(concept, []), period, dimensions)
