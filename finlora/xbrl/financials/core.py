@@ -19,7 +19,7 @@ from finlora.xbrl.financials.lookup import FactIndex, find_extension, value_of
 from finlora.xbrl.financials.periods import Period, ReportPeriods
 from finlora.xbrl.financials.policy import report_periods
 from finlora.xbrl.financials.presentation import Presentation, read_presentation
-from finlora.xbrl.financials.values import FactCitation, LineValue
+from finlora.xbrl.financials.values import LineValue
 
 _DERIVED = {"total_liabilities": (("liabilities_and_equity", 1), ("equity_including_nci", -1))}
 
@@ -192,9 +192,6 @@ class Financials:
         from finlora.xbrl.financials.statements import build_statement
 
         return build_statement(self, kind, period)
-
-    def cite(self, fact: Any) -> FactCitation:
-        return FactCitation.of(fact)
 
 
 def financials(filing: Any) -> Financials:
