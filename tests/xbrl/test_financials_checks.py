@@ -39,6 +39,9 @@ def test_checks_pass_and_statements_tie_on_every_bundled_filing(lxml_filings, na
         assert len(statement.columns) == 2 and len(statement.rows) >= 15, (name, kind)
         assert statement.ties and all(c.passed for c in statement.ties), (name, kind)
         assert "totals tie" in statement.to_text()
+        prior = fin.statement(kind, "prior")  # the comparative and the one before it
+        assert prior.columns[0] == statement.columns[1]
+        assert all(c.passed for c in prior.ties), (name, kind, "prior")
 
 
 def test_statement_layout_follows_the_filing(lxml_filings) -> None:
