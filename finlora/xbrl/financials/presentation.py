@@ -16,11 +16,12 @@ from finlora.xbrl.safe_xml import parse_xml
 STANDARD_LABEL = "http://www.xbrl.org/2003/role/label"
 _STATEMENT_WORDS = {
     "balance": re.compile(r"balance sheets?|financial (position|condition)", re.I),
-    "income": re.compile(r"(statements? of|consolidated) (operations|income|earnings)|"
-                         r"income statements?|statements? of (comprehensive )?loss", re.I),
+    "income": re.compile(r"\b(operations|income|earnings|loss)\b", re.I),
     "cashflow": re.compile(r"cash flows?", re.I),
 }
-_SKIP = re.compile(r"parenthetical|comprehensive|details|tables|policies|equity|deficit\b", re.I)
+_SKIP = re.compile(r"parenthetical|details|tables|policies", re.I)
+_SECOND_CHOICE = re.compile(r"comprehensive|equity|deficit\b|parent company|condensed "
+                            r"financial information of", re.I)
 
 
 @dataclass
@@ -62,15 +63,21 @@ class Presentation:
     def statement_role(self, statement: str) -> str | None:
         """The role of the balance sheet, income statement or cash-flow statement."""
         words = _STATEMENT_WORDS[statement]
+        found = []
         for role, definition in sorted(self.definitions.items(), key=lambda kv: kv[1]):
             text = definition.rpartition(" - ")[2] if " - " in definition else definition
             if "statement" not in definition.lower() and " - " in definition:
                 continue
             if words.search(text) and not _SKIP.search(text) and self.roles.get(role):
-                return role
+                found.append((bool(_SECOND_CHOICE.search(text)), role))
+        # an income statement combined with comprehensive income ("Statements of Operations
+        # and Comprehensive Loss") is the income statement when there is no other
+        if found:
+            return min(found, key=lambda item: item[0])[1]
         for role in self.roles:  # no definitions: the role URI's words
             spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", role.rpartition("/")[2])
-            if words.search(spaced) and not _SKIP.search(spaced):
+            if words.search(spaced) and not _SKIP.search(spaced) and \
+                    not _SECOND_CHOICE.search(spaced):
                 return role
         return None
 
