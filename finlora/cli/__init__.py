@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dataset": ("finlora.cli.dataset", "Write a training dataset of questions built from filings."),
     "train": ("finlora.cli.train", "Finetune a base model with (Q)LoRA on finlora tasks."),
     "extract": ("finlora.cli.extract", "Extract key financial facts from a filing, grounded."),
+    "statements": ("finlora.cli.statements", "Balance sheet, income, cash flows of a filing."),
     "tag": ("finlora.cli.tag", "Tag numerals in financial text with US-GAAP XBRL tags."),
     "batch": ("finlora.cli.batch", "Extract from many filings; resumable, errors in a manifest."),
     "eval": ("finlora.cli.eval", "Evaluate a model (and adapter) on finlora tasks."),

@@ -19,6 +19,11 @@ import click
 def command(filings: tuple[Path, ...], output: Path, kinds: tuple[str, ...]) -> None:
     """Write a training dataset of questions built from filings.
 
+    Questions and gold answers come from the financial-statement layer: the report period
+    (fiscal year of a 10-K, quarter of a 10-Q, year to date where only that is reported), the
+    standard lines (key facts plus R&D, income tax, operating cash flow, capex, SG&A, interest
+    expense, also asked as free questions) and FinLoRA's ratio definitions.
+
     \b
     Examples:
       finlora dataset examples/filings/tesla-10q-2024-06-30 -o tesla.jsonl

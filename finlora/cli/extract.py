@@ -1,4 +1,5 @@
-"""`finlora extract`: key financial facts of a filing as grounded, cited records."""
+"""`finlora extract`: key financial facts of a filing as exact, cited records; the model
+cross-checks them, resolves what the rules cannot, and answers free questions."""
 
 from __future__ import annotations
 
@@ -22,30 +23,50 @@ import click
               show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output file (required for parquet; stdout otherwise). Written atomically.")
+@click.option("--rules-only", is_flag=True,
+              help="No model: key facts, ratios and checks from the rules only (fast).")
 def command(filing: Path, questions: tuple[str, ...], fmt: str, model: str | None,
-            adapter: str | None, quantization: str, output: Path | None) -> None:
+            adapter: str | None, quantization: str, output: Path | None,
+            rules_only: bool) -> None:
     """Extract key financial facts from a filing (.xml instance, inline .htm or folder).
 
-    The model chooses each concept among the filing's own; values are read from the filing's
-    facts and ratios computed exactly; every record cites its fact(s) and has a confidence.
+    Key facts and ratios come from the financial-statement layer: the filing's own facts for
+    the report period (fiscal year of a 10-K, quarter of a 10-Q, year to date where only that
+    is reported), ratios computed exactly, accounting checks run. The finetuned model
+    cross-checks each key fact, resolves lines the standard mapping cannot and answers free
+    questions; every record says which (`method`), its period kind and checks, and warns on
+    disagreement or a failed check. A summary on stderr says where the model was needed.
 
     \b
     Examples:
       finlora extract examples/filings/tesla-10q-2024-06-30/tsla-20240630_htm.xml
       finlora extract examples/filings/netflix-10k-2023-12-31 --format csv -o netflix.csv
+      finlora extract examples/filings/microsoft-10k-2015-06-30 --rules-only
       finlora extract examples/filings/apple-10q-2025-03-29 --ask "What was net sales?" \\
           --ask "current ratio" --format jsonl
     """
     from finlora.errors import ConfigError
-    from finlora.infer import XBRLTagger
+    from finlora.infer.extraction import extract, summary
     from finlora.infer.output import records_text, write_records
     from finlora.xbrl import load_filing
 
     if fmt == "parquet" and output is None:
         raise ConfigError("--format parquet needs -o/--output")
     loaded = load_filing(filing)  # bad input fails before the model loads
-    tagger = XBRLTagger.from_pretrained(model, adapter, quantization=quantization)  # type: ignore[arg-type]
-    records = tagger.extract(loaded, list(questions) or None)
+    if rules_only:
+        records = extract(None, loaded, list(questions) or None)
+    else:
+        from finlora.infer import XBRLTagger
+
+        tagger = XBRLTagger.from_pretrained(model, adapter, quantization=quantization)  # type: ignore[arg-type]
+        records = tagger.extract(loaded, list(questions) or None)
+    facts = summary(records)
+    needed = ", ".join(facts["model_needed_for"]) or "nothing (the rules found every line)"
+    click.echo(f"{loaded.path.name}: model needed for: {needed}; cross-checked "
+               f"{facts['model_cross_checked']} rules records, disagrees on "
+               f"{', '.join(facts['model_disagrees_on']) or 'none'}; failed checks: "
+               f"{', '.join(facts['checks_failed']) or 'none'}; unresolved: "
+               f"{', '.join(facts['unresolved']) or 'none'}", err=True)
     if output is None:
         sys.stdout.write(records_text(records, fmt))  # type: ignore[arg-type]
         return

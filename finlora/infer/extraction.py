@@ -1,75 +1,55 @@
-"""Grounded extraction: the model picks the concept, the filing supplies the value.
+"""Grounded extraction: the rules give the facts, the model answers what rules cannot.
 
-For each key financial concept (total assets, revenue, net income, EPS, ...) the question is an
-XBRL tag question built by `XBRLExtraction.from_filing` over the filing's own facts of the
-period; the model chooses the concept among the filing's concepts by label scoring, and the
-record takes its value, unit, period and context from the filing's fact of that concept. Ratios
-(current ratio, margins, ...) are computed exactly with `Decimal` from the chosen facts. Every
-record cites the fact(s) it comes from and carries the model's confidence.
+Key facts and ratios come from the financial-statement layer (`finlora.xbrl.financials`):
+deterministic, exact and cited, for the report period it chooses. The finetuned model
+- cross-checks each key fact (it answers the same tag question; a disagreement is a warning),
+- resolves key lines the standard mapping cannot find, choosing among the facts of the right
+  period (flagged as the model's choice, with its confidence),
+- answers free `--ask` questions that name no standard line (a question that does name one,
+  e.g. "What was total revenue?", is answered by the rules and cross-checked by the model).
+Every record states its period kind and the accounting checks on its concepts.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
-from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from finlora.errors import DataError
-from finlora.tasks import Example, XBRLExtraction
-from finlora.tasks.xbrl_extraction import RATIOS, question_prompt
+from finlora.infer.extraction_rules import (
+    Citation,
+    ExtractionRecord,
+    checks_for,
+    cite,
+    line_record,
+    match_line,
+    ratio_records,
+    summary,
+)
+from finlora.tasks import Example
+from finlora.tasks.xbrl_questions import free_question_example, words
+from finlora.xbrl.financials import BY_KEY, KEY_FACTS, RATIOS, financials, ratio_name
 
 if TYPE_CHECKING:
     from finlora.infer.predictor import Predictor
     from finlora.infer.scoring import LabelScores
     from finlora.xbrl import Fact, Filing
 
-MAX_CANDIDATES = 24  # concepts offered to the model for one free question
-_WORD = re.compile(r"[a-z]+")
+__all__ = ["Citation", "ExtractionRecord", "ModelCheck", "cite", "extract", "facts_at",
+           "question_candidates", "runners_up", "summary"]
 
 
-class Citation(BaseModel):
-    """The filing fact a record's value comes from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    concept: str
-    period: str
-    context_id: str
-    fact_id: str | None
-    value: str
-    unit: str | None
-
-
-class ExtractionRecord(BaseModel):
-    """One extracted figure: a fact chosen by the model, or a ratio computed from such facts."""
+class ModelCheck(BaseModel):
+    """The model's answer to a question the rules also answered."""
 
     model_config = ConfigDict(frozen=True)
 
-    name: str                       # the key concept, ratio or question asked
-    kind: Literal["fact", "ratio"]
-    concept: str | None             # the chosen concept (facts only)
-    label: str | None               # its label in the filing
-    value: Decimal                  # the fact's value, or the ratio computed exactly
-    unit: str | None                # e.g. USD, USD/shares; "pure" or "%" for ratios
-    period: str                     # 2024-06-30, or 2024-04-01..2024-06-30
-    dimensions: dict[str, str] = {}
-    formula: str | None = None      # ratios: over concepts, e.g. us-gaap:A / us-gaap:B
-    calculation: str | None = None  # ratios: the same over the reported values
-    confidence: float               # the model's probability for its choice(s)
-    alternatives: dict[str, float] = {}  # the next most likely concepts and their probability
-    source: str                     # the filing file
-    citations: list[Citation]
-
-    def flat(self) -> dict[str, Any]:
-        """A flat row for CSV / Parquet: nested fields as JSON text, value as text."""
-        row = self.model_dump(mode="json")
-        for key in ("dimensions", "alternatives", "citations"):
-            row[key] = json.dumps(row[key])
-        return row
+    concept: str                     # the model's choice
+    probability: float               # its probability
+    agrees: bool                     # the same concept as the rules
+    rules_concept_probability: float  # the model's probability for the rules' concept
 
 
 def runners_up(scores: LabelScores, n: int = 3) -> dict[str, float]:
@@ -79,142 +59,156 @@ def runners_up(scores: LabelScores, n: int = 3) -> dict[str, float]:
     return {label: round(p, 6) for label, p in ranked[:n]}
 
 
-def cite(fact: Fact) -> Citation:
-    return Citation(concept=fact.concept, period=fact.period_label, context_id=fact.context_id,
-                    fact_id=fact.id, value=fact.value, unit=fact.unit)
-
-
 def facts_at(filing: Filing, concept: str, period: str) -> list[Fact]:
     """The filing's non-dimensional numeric facts of `concept` for exactly `period`."""
-    return [f for f in filing.facts.query().concept(concept).without_dimensions().numeric()
-            if f.period_label == period]
+    return [f for f in financials(filing).index.by_concept.get(concept, [])
+            if not f.dimensions and f.period_label == period]
 
 
-def _fact_record(filing: Filing, name: str, period: str, scores: LabelScores
-                 ) -> ExtractionRecord:
+def question_candidates(filing: Filing, question: str) -> list[Fact]:
+    """The facts offered for a free question (see `finlora.tasks.xbrl_questions`)."""
+    from finlora.tasks.xbrl_questions import question_candidates as candidates
+
+    return candidates(filing, question)
+
+
+def _probability(scores: LabelScores, concept: str) -> float:
+    for label, p in zip(scores.labels, scores.probabilities, strict=True):
+        if label == concept:
+            return p
+    return 0.0
+
+
+def _model_record(filing: Filing, name: str, example: Any, scores: LabelScores,
+                  warning: str) -> ExtractionRecord:
+    fin = financials(filing)
     concept = scores.best
+    period = example.meta["candidate_periods"][concept]
     fact = facts_at(filing, concept, period)[0]
+    found = checks_for(fin.checks(), [concept])
+    warnings = [warning, *found.pop("warnings")]
     return ExtractionRecord(
-        name=name, kind="fact", concept=concept, label=filing.label(concept),
-        value=fact.numeric, unit=fact.unit, period=period, dimensions=dict(fact.dimensions),
-        confidence=scores.confidence,
-        alternatives=runners_up(scores),
-        source=filing.path.name, citations=[cite(fact)],
-    )
+        name=name, kind="fact", method="model", concept=concept, label=filing.label(concept),
+        value=fact.numeric, unit=fact.unit, period=period, period_kind=fin.kind_of(fact),
+        confidence=scores.confidence, alternatives=runners_up(scores), source=filing.path.name,
+        citations=[cite(fact)], notes=fin.notes, warnings=warnings, **found)
 
 
-def ratio_record(name: str, parts: dict[str, ExtractionRecord], source: str
-                 ) -> ExtractionRecord | None:
-    """A ratio computed exactly from already extracted records; None when a part is missing
-    or the denominator is zero."""
-    ratio = RATIOS[name]
-    numerator = [parts.get(label) for label in ratio.numerator]
-    denominator = parts.get(ratio.denominator)
-    if denominator is None or any(p is None for p in numerator) or denominator.value == 0:
-        return None
-    numerator_records = [p for p in numerator if p is not None]
-    with localcontext() as ctx:
-        ctx.prec = 28
-        value = sum((p.value for p in numerator_records), Decimal(0)) / denominator.value
-        if ratio.percent:
-            value *= 100
-    scale = " * 100" if ratio.percent else ""
-    tags = " + ".join(str(p.concept) for p in numerator_records)
-    values = " + ".join(str(p.value) for p in numerator_records)
-    wrap = len(numerator_records) > 1 or ratio.percent
-    formula = f"{tags} / {denominator.concept}"
-    calculation = f"{values} / {denominator.value}"
-    if wrap:
-        formula, calculation = f"({formula})", f"({calculation})"
-    confidence = denominator.confidence
-    for p in numerator_records:
-        confidence *= p.confidence
-    return ExtractionRecord(
-        name=name, kind="ratio", concept=None, label=name, value=value,
-        unit="%" if ratio.percent else "pure", period=denominator.period,
-        formula=formula + scale, calculation=calculation + scale, confidence=confidence,
-        source=source,
-        citations=[c for p in (*numerator_records, denominator) for c in p.citations],
-    )
+def _with_model(record: ExtractionRecord, scores: LabelScores) -> ExtractionRecord:
+    """A rules record with the model's cross-check attached (a warning if it disagrees)."""
+    agrees = scores.best == record.concept
+    check = ModelCheck(concept=scores.best, probability=round(scores.confidence, 6),
+                       agrees=agrees,
+                       rules_concept_probability=round(_probability(scores, str(record.concept)),
+                                                       6))
+    warnings = list(record.warnings)
+    if not agrees:
+        warnings.append(f"the model chose {scores.best} (p={scores.confidence:.2f}); the "
+                        f"standard mapping gives {record.concept} — the rules' fact is kept")
+    return record.model_copy(update={"model_check": check.model_dump(), "warnings": warnings,
+                                     "alternatives": runners_up(scores)})
 
 
-def _words(text: str) -> set[str]:
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
-    return set(_WORD.findall(spaced.lower()))
+def _tag_questions(filing: Filing) -> dict[str, Any]:
+    """Line key → the tag question `XBRLExtraction.from_filing` asks for it, with each offered
+    concept's fact period (all of the line's own period)."""
+    from finlora.tasks.xbrl_questions import build_examples
 
-
-def question_candidates(filing: Filing, question: str, limit: int = MAX_CANDIDATES
-                        ) -> list[Fact]:
-    """The facts to offer for a free question: the filing's non-dimensional numeric facts of the
-    report period (instants at its end, the shortest durations ending then), one per concept,
-    the `limit` whose label and name share the most words with the question."""
-    end = filing.period_end
-    best: dict[str, Fact] = {}
-    for fact in filing.facts.query().without_dimensions().numeric():
-        if end is not None and (fact.instant or fact.period_end) != end:
+    try:
+        examples = build_examples(filing, ("tag",))
+    except DataError:
+        return {}
+    questions = {}
+    for example in examples:
+        if example.meta.get("free"):
             continue
-        held = best.get(fact.concept)
-        if held is None or (fact.period_start or fact.instant) > (held.period_start or held.instant):
-            best[fact.concept] = fact
-    wanted = _words(question)
-
-    def overlap(fact: Fact) -> int:
-        return len(wanted & (_words(filing.label(fact.concept)) | _words(fact.name)))
-
-    ranked = sorted(best.values(), key=lambda f: (-overlap(f), f.concept))
-    return sorted(ranked[:limit], key=lambda f: f.concept)
+        period = example.meta["periods"][0]
+        offered = {c: period for c in example.meta["candidates"] if facts_at(filing, c, period)}
+        questions[example.meta["line"]] = Example(example.prompt, example.target, {
+            **example.meta, "candidate_periods": offered})
+    return questions
 
 
-def question_example(filing: Filing, question: str) -> Example:
-    """A tag question over the facts `question_candidates` offers, in the task's prompt layout."""
-    context = question_candidates(filing, question)
-    if not context:
-        raise DataError(f"{filing.path}: no numeric facts for the report period to answer "
-                        f"{question!r}")
-    prompt = question_prompt(context, "tag", question)
-    return Example(prompt, "", {"kind": "tag", "candidates": [f.concept for f in context],
-                                "candidate_periods": {f.concept: f.period_label for f in context}})
+def _resolve_question(filing: Filing, key: str) -> Example:
+    """A free question for a line the standard mapping cannot find, offering only facts of
+    the line's kind of period (balance-sheet instants, or the period's durations)."""
+    example = free_question_example(filing, f"What was {BY_KEY[key].label.lower()}?")
+    instant = BY_KEY[key].instant
+    kinds = example.meta["candidate_kinds"]
+    offered = {c: p for c, p in example.meta["candidate_periods"].items()
+               if (kinds[c] == "instant") == instant}
+    return Example(example.prompt, example.target, {**example.meta,
+                                                    "candidate_periods": offered})
 
 
-def extract(predictor: Predictor, filing: Filing, questions: Sequence[str] | None = None, *,
-            adapter: str | None = None) -> list[ExtractionRecord]:
-    """Records for the key concepts and ratios of `filing` (or for the given questions)."""
-    asked = list(questions or [])
-    ratio_names = {name.lower(): name for name in RATIOS}
-    wanted_ratios = [ratio_names[q.strip().lower()] for q in asked
-                     if q.strip().lower() in ratio_names]
-    free = [q for q in asked if q.strip().lower() not in ratio_names]
-    needed_labels = {label for name in wanted_ratios
-                     for label in (*RATIOS[name].numerator, RATIOS[name].denominator)}
+def extract(predictor: Predictor | None, filing: Filing, questions: Sequence[str] | None = None,
+            *, adapter: str | None = None) -> list[ExtractionRecord]:
+    """Records for the key lines and ratios of `filing` (or for the given questions / ratio
+    names). With `predictor=None` only the rules run (no model: no cross-checks, unmapped
+    lines and free questions are reported as unresolved)."""
+    fin = financials(filing)
+    checks = fin.checks()
+    asked = [q.strip() for q in questions or [] if q.strip()]
+    ratios: list[str] = []
+    lines: list[tuple[str, str]] = []   # (record name, standard key)
+    free: list[str] = []
+    for question in asked:
+        try:
+            ratios.append(ratio_name(question))
+            continue
+        except DataError:  # not a ratio name: a question
+            pass
+        key = match_line(question, words)
+        (lines.append((question, key)) if key else free.append(question))
+    if not asked:
+        ratios = list(RATIOS)
+        lines = [(BY_KEY[k].label, k) for k in KEY_FACTS]
 
-    key_examples: list[tuple[str, Example]] = []
-    if not asked or wanted_ratios:
-        for example in XBRLExtraction.from_filing(filing, kinds=("tag",)):
-            label = example.meta["label"]
-            if not asked or label in needed_labels:
-                key_examples.append((label, example))
-    free_examples = [(q, question_example(filing, q)) for q in free]
+    rules: dict[str, ExtractionRecord | None] = {
+        name: line_record(fin, name, key, checks) for name, key in lines}
+    jobs: list[tuple[str, str, Any]] = []  # (name, role, example)
+    tag_questions = _tag_questions(filing) if predictor is not None else {}
+    for name, key in lines if predictor is not None else []:
+        record = rules[name]
+        if record is not None and record.concept == "derived":
+            continue
+        example = tag_questions.get(key) if record is not None else _resolve_question(
+            filing, key)
+        if example is not None and example.meta.get("candidate_periods"):
+            jobs.append((name, "check" if record is not None else "resolve", example))
+    for question in free if predictor is not None else []:
+        jobs.append((question, "free", free_question_example(filing, question)))
 
-    jobs = [*key_examples, *free_examples]
-    periods: list[dict[str, str]] = []  # per question: candidate concept -> period
-    for _, example in jobs:
-        given = example.meta.get("candidate_periods") or {
-            c: example.meta["periods"][0] for c in example.meta["candidates"]}
-        periods.append({c: p for c, p in given.items() if facts_at(filing, c, p)})
-    # Concepts are long identifiers: choose by whole probability, not per-token mean (which
-    # favours the longest name, its tail copied from the prompt).
-    scored = predictor.score_labels([ex.prompt for _, ex in jobs], [list(p) for p in periods],
-                                    adapter=adapter, normalization="sum") if jobs else []
+    scored: list[Any] = []
+    if predictor is not None and jobs:
+        scored = predictor.score_labels([ex.prompt for _, _, ex in jobs],
+                                        [list(ex.meta["candidate_periods"]) for _, _, ex in jobs],
+                                        adapter=adapter, normalization="sum")
+    by_name = {name: (ex, s) for (name, _, ex), s in zip(jobs, scored, strict=False)}
 
-    found: dict[str, ExtractionRecord] = {}
     records: list[ExtractionRecord] = []
-    for (name, _), period_of, scores in zip(jobs, periods, scored, strict=True):
-        record = _fact_record(filing, name, period_of[scores.best], scores)
-        found.setdefault(name, record)
-        if not asked or name in free:
-            records.append(record)
-    for name in (wanted_ratios if asked else list(RATIOS)):
-        ratio = ratio_record(name, found, filing.path.name)
-        if ratio is not None:
-            records.append(ratio)
+    for name, key in lines:
+        record = rules[name]
+        example, scores = by_name.get(name, (None, None))
+        if record is not None:
+            records.append(_with_model(record, scores) if scores is not None else record)
+        elif scores is not None:
+            records.append(_model_record(filing, name, example, scores, (
+                f"{BY_KEY[key].label} is not found by the standard mapping "
+                f"({fin.missing.get(key, 'not reported')}): the model's choice among the "
+                "period's facts, unverified")))
+        else:
+            records.append(ExtractionRecord.unresolved(name, filing.path.name,
+                                                       fin.missing.get(key, "not reported")))
+    for question in free:
+        example, scores = by_name.get(question, (None, None))
+        if scores is None:
+            records.append(ExtractionRecord.unresolved(question, filing.path.name,
+                                                       "no model to answer a free question"))
+            continue
+        records.append(_model_record(filing, question, example, scores,
+                                     "a free question: answered by the model, not the rules"))
+    records += ratio_records(fin, ratios, checks, filing.path.name)
     return records
+
+

@@ -1,7 +1,7 @@
 """`XBRLTagger`: a (finetuned) model put to work on filings and financial text.
 
     tagger = XBRLTagger.from_pretrained()            # embedded model (+ finlora's adapter if shipped)
-    tagger.extract("examples/filings/tesla-10q-2024-06-30")   # grounded records
+    tagger.extract("examples/filings/tesla-10q-2024-06-30")   # rules' facts, model-checked
     tagger.tag("Revenue was $ 25.5 billion, up 2 % from last year.")  # FiNER-style tags
 """
 
@@ -70,15 +70,20 @@ class XBRLTagger:
                               device=device, batch_size=batch_size, allow_network=allow_network)
         return cls(predictor)
 
-    def extract(self, filing: object, questions: Sequence[str] | None = None
-                ) -> list[ExtractionRecord]:
-        """Records for the key concepts and ratios of a filing (a `Filing` or a path), or for
-        the given questions: the model chooses each concept among the filing's own, the value
-        is the filing's fact, ratios are computed exactly; each record cites its facts."""
+    def extract(self, filing: object, questions: Sequence[str] | None = None, *,
+                use_model: bool = True) -> list[ExtractionRecord]:
+        """Records for the key lines and ratios of a filing (a `Filing` or a path), or for the
+        given questions / ratio names. Key facts and ratios come from the financial-statement
+        layer (exact, cited, with period kind and checks); the model cross-checks them,
+        resolves lines the standard mapping cannot, and answers free questions — each record
+        says which (`method`) and warns on disagreement or a failed check. `use_model=False`:
+        rules only. `finlora.infer.extraction.summary(records)` says where the model was
+        needed."""
         from finlora.xbrl import Filing, load_filing
 
         loaded = filing if isinstance(filing, Filing) else load_filing(filing)  # type: ignore[arg-type]
-        return extract(self.predictor, loaded, questions, adapter=self.adapter)
+        return extract(self.predictor if use_model else None, loaded, questions,
+                       adapter=self.adapter)
 
     @cached_property
     def finer_tags(self) -> list[str]:

@@ -139,7 +139,9 @@ class XBRLExtraction(Task):
               ) -> dict[str, Any]:
         per_kind: dict[str, list[bool]] = {}
         for answer, example in zip(predictions, examples, strict=True):
-            per_kind.setdefault(self._kind(example), []).append(self.is_correct(answer, example))
+            # free questions ("What was interest expense?") are tag questions, scored apart
+            kind = self._kind(example) + ("-free" if example.meta.get("free") else "")
+            per_kind.setdefault(kind, []).append(self.is_correct(answer, example))
         correct = [c for values in per_kind.values() for c in values]
         return {
             "n": len(examples),

@@ -39,6 +39,9 @@ def test_checks_pass_and_statements_tie_on_every_bundled_filing(lxml_filings, na
         assert len(statement.columns) == 2 and len(statement.rows) >= 15, (name, kind)
         assert statement.ties and all(c.passed for c in statement.ties), (name, kind)
         assert "totals tie" in statement.to_text()
+        prior = fin.statement(kind, "prior")  # the comparative and the one before it
+        assert prior.columns[0] == statement.columns[1]
+        assert all(c.passed for c in prior.ties), (name, kind, "prior")
 
 
 def test_statement_layout_follows_the_filing(lxml_filings) -> None:
@@ -134,3 +137,37 @@ def test_key_facts_statements_and_checks_take_under_a_second(lxml_filings) -> No
     for kind in ("balance", "income", "cashflow"):
         fin.statement(kind).to_text()
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_transition_period_is_named(tmp_path) -> None:
+    """Netflix's instance edited into a six-month transition report (10-KT, July–December)."""
+    def edit(text: str) -> str:
+        text = text.replace("<startDate>2023-01-01</startDate>", "<startDate>2023-07-01</startDate>")
+        return text.replace(">10-K</dei:DocumentType>", ">10-KT</dei:DocumentType>")
+
+    fin = financials(load_filing(edited_copy(tmp_path, "netflix-10k-2023-12-31", edit)))
+    revenue = fin.get("revenue")
+    assert revenue.period_kind == "transition" and revenue.period.label == "2023-07-01..2023-12-31"
+    assert any("transition period of 6 months" in n for n in fin.notes)
+
+
+def test_a_context_a_few_days_off_is_used_and_said_so(tmp_path) -> None:
+    """Tesla's Q2 2024 revenue moved to a context ending 2024-06-29 (a 52/53-week calendar
+    slip): still the quarter's revenue, 25,500M as published, with a note."""
+    context = ('<context id="c-off"><entity><identifier scheme="http://www.sec.gov/CIK">'
+               "0001318605</identifier></entity><period><startDate>2024-04-01</startDate>"
+               "<endDate>2024-06-29</endDate></period></context>\n")
+
+    moved = ('id="f-140"', 'id="f-527"', 'id="f-1114"')  # its revenue facts of the quarter
+
+    def edit(text: str) -> str:
+        lines = [line.replace('contextRef="c-33"', 'contextRef="c-off"')
+                 if any(m in line for m in moved) else line for line in text.splitlines()]
+        return "\n".join(lines).replace('<context id="c-1">', context + '<context id="c-1">', 1)
+
+    folder = edited_copy(tmp_path, "tesla-10q-2024-06-30", edit)
+    fin = financials(load_filing(folder))
+    revenue = fin.get("revenue")
+    assert revenue.value == 25_500 * M and revenue.period_kind == "quarter"
+    assert revenue.citations[0].period == "2024-04-01..2024-06-29"
+    assert any("a few days off" in n for n in revenue.notes)

@@ -92,8 +92,10 @@ def calculation_checks(fin: Any, concepts: set[str], periods: list[Period],
                        roles: set[str] | None = None) -> list[Check]:
     """The filing's calculation relationships whose parent is one of `concepts`, for each
     period, over consolidated facts. Children without a fact are left out (XBRL 2.1); a
-    relationship with no child reported is not checked. Outside `roles` (the statements),
-    a relationship is checked only when every child is reported."""
+    relationship with no child reported is not checked, nor one that does not add up while a
+    child of it is reported for another of `periods` but not this one (an older column the
+    filing reports only in part: undecidable, not failed). Outside `roles` (the statements),
+    only relationships with every child reported are checked."""
     checks = []
     seen: set[tuple] = set()
     for calc in fin.filing.calculations:
@@ -110,18 +112,24 @@ def calculation_checks(fin: Any, concepts: set[str], periods: list[Period],
             if not parents:
                 continue
             terms = []
+            incomplete = False
             for child, weight in calc.children:
                 facts = face_facts(fin.index, child, period, members)
                 if facts:
                     terms.append((child, sum((f.numeric for f in facts), Decimal(0)),
                                   sum((half_unit(f.decimals) for f in facts), Decimal(0)),
                                   weight))
+                else:  # a line the statement shows for another column, not for this one
+                    incomplete |= any(face_facts(fin.index, child, other, members)
+                                      for other in periods if other != period)
             if not terms or (not in_statement and len(terms) < len(calc.children)):
                 continue
             top = parents[0]
-            checks.append(_equal(f"calculation: {calc.parent}",
-                                 (top.concept, top.numeric, half_unit(top.decimals)), terms,
-                                 period.label))
+            check = _equal(f"calculation: {calc.parent}",
+                           (top.concept, top.numeric, half_unit(top.decimals)), terms,
+                           period.label)
+            if check.passed or not incomplete:
+                checks.append(check)
     return checks
 
 

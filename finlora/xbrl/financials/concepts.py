@@ -40,7 +40,9 @@ def _c(key: str, label: str, statement: Statement, *candidates: str, fallbacks: 
 STANDARD_CONCEPTS: tuple[StandardConcept, ...] = (
     # balance sheet
     _c("cash", "Cash and Cash Equivalents", "balance", "CashAndCashEquivalentsAtCarryingValue",
-       "CashAndDueFromBanks", "Cash", pattern="cash and cash equivalents|cash"),
+       "CashAndDueFromBanks", "Cash",
+       fallbacks=("CashCashEquivalentsRestrictedCashAndRestrictedCashEquivalents",),
+       pattern="cash and cash equivalents|cash"),
     _c("short_term_investments", "Short-Term Investments", "balance", "ShortTermInvestments",
        "MarketableSecuritiesCurrent", "AvailableForSaleSecuritiesDebtSecuritiesCurrent",
        pattern="short-term investments|marketable securities"),
@@ -60,8 +62,8 @@ STANDARD_CONCEPTS: tuple[StandardConcept, ...] = (
        pattern="non-?current assets"),
     _c("total_assets", "Total Assets", "balance", "Assets", pattern="assets"),
     _c("accounts_payable", "Accounts Payable", "balance", "AccountsPayableCurrent",
-       "AccountsPayableTradeCurrent", "AccountsPayableAndAccruedLiabilitiesCurrent",
-       pattern="accounts payable"),
+       "AccountsPayableTradeCurrent",
+       fallbacks=("AccountsPayableAndAccruedLiabilitiesCurrent",), pattern="accounts payable"),
     _c("short_term_debt", "Short-Term Debt", "balance", "DebtCurrent", "LongTermDebtCurrent",
        "ShortTermBorrowings", "CommercialPaper", pattern="short-term debt|current portion of "
        "long-term debt"),
@@ -119,7 +121,7 @@ STANDARD_CONCEPTS: tuple[StandardConcept, ...] = (
     _c("income_tax", "Income Tax Expense", "income", "IncomeTaxExpenseBenefit",
        pattern="(provision for|benefit from) income taxes|income tax expense"),
     _c("net_income", "Net Income", "income", "NetIncomeLoss",
-       "NetIncomeLossAvailableToCommonStockholdersBasic", fallbacks=("ProfitLoss",),
+       fallbacks=("ProfitLoss", "NetIncomeLossAvailableToCommonStockholdersBasic"),
        pattern="net income( \\(loss\\))?( attributable to common stockholders)?"),
     _c("net_income_including_nci", "Net Income Including Noncontrolling Interests", "income",
        "ProfitLoss", fallbacks=("NetIncomeLoss",), pattern="net income including .*"),

@@ -19,7 +19,7 @@ from finlora.xbrl.financials.lookup import FactIndex, find_extension, value_of
 from finlora.xbrl.financials.periods import Period, ReportPeriods
 from finlora.xbrl.financials.policy import report_periods
 from finlora.xbrl.financials.presentation import Presentation, read_presentation
-from finlora.xbrl.financials.values import FactCitation, LineValue
+from finlora.xbrl.financials.values import LineValue
 
 _DERIVED = {"total_liabilities": (("liabilities_and_equity", 1), ("equity_including_nci", -1))}
 
@@ -95,6 +95,13 @@ class Financials:
                                 labels.get(facts[0].concept))
         if dimensions:
             return None
+        for name in line.candidates:
+            facts = self.index.near(name, period)
+            if facts:
+                note = (f"{name} is reported for {facts[0].period_label}, a few days off the "
+                        f"report period {period.label}")
+                return value_of(line, facts, period, "standard", [*notes, note],
+                                labels.get(facts[0].concept))
         extension = find_extension(line, self.index, period, self.presentation, labels)
         if extension is not None:
             concept, text = extension
@@ -185,9 +192,6 @@ class Financials:
         from finlora.xbrl.financials.statements import build_statement
 
         return build_statement(self, kind, period)
-
-    def cite(self, fact: Any) -> FactCitation:
-        return FactCitation.of(fact)
 
 
 def financials(filing: Any) -> Financials:

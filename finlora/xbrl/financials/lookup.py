@@ -44,6 +44,18 @@ class FactIndex:
                  ) -> list[Any]:
         return self.at(self.by_name.get(name, []), period, dimensions)
 
+    def near(self, name: str, period: Period, days: int = 3) -> list[Any]:
+        """Consolidated facts of a standard concept whose period is within `days` of
+        `period` at both ends (a context a few days off the rest of the filing's)."""
+        def close(fact: Any) -> bool:
+            if period.start is None:
+                return fact.instant is not None and abs((fact.instant - period.end).days) <= days
+            return fact.instant is None and fact.period_start is not None and \
+                abs((fact.period_start - period.start).days) <= days and \
+                abs((fact.period_end - period.end).days) <= days
+
+        return [f for f in self.by_name.get(name, []) if not f.dimensions and close(f)]
+
     def concept(self, concept: str, period: Period, dimensions: dict[str, str] | None = None
                 ) -> list[Any]:
         return self.at(self.by_concept.get(concept, []), period, dimensions)
@@ -109,8 +121,10 @@ def find_extension(line: StandardConcept, index: FactIndex, period: Period,
         if concept.rpartition(":")[0] in ("us-gaap", "dei", "srt", "ifrs-full") or \
                 concept.endswith(_STRUCTURE):
             continue
-        texts = [presentation.label(concept, item.preferred_label), labels.get(concept)]
-        for text in filter(None, texts):
-            if pattern.match(text.lower().strip(" :")) and index.concept(concept, period):
+        if not index.concept(concept, period):
+            continue
+        # the filing's standard / terse label first, then the label this statement shows
+        for text in (labels.get(concept), presentation.label(concept, item.preferred_label)):
+            if text and pattern.match(text.lower().strip(" :")):
                 return concept, text
     return None

@@ -20,9 +20,13 @@ from finlora.xbrl.financials.periods import (
 _SPLIT_MEMBER = re.compile(r"(predecessor|successor)", re.IGNORECASE)
 
 
-def _dei(filing: Any, name: str) -> str | None:
-    fact = filing.facts.query().concept(f"dei:{name}").without_dimensions().first()
-    return fact.value.strip() if fact is not None and fact.value else None
+def _dei_facts(filing: Any) -> dict[str, str]:
+    """dei local name → the first consolidated value (one pass over the facts)."""
+    found: dict[str, str] = {}
+    for fact in filing.facts:
+        if fact.prefix == "dei" and not fact.dimensions and fact.value:
+            found.setdefault(fact.name, fact.value.strip())
+    return found
 
 
 def _counters(filing: Any) -> tuple[Counter, Counter]:
@@ -60,13 +64,14 @@ def report_periods(filing: Any) -> ReportPeriods:
     """The policy for `filing` (a `finlora.xbrl.Filing`); never raises: what is missing or
     unusual is written in `notes`."""
     notes: list[str] = []
+    dei = _dei_facts(filing)
     durations, instants = _counters(filing)
-    doc_type = _dei(filing, "DocumentType")
-    focus = _dei(filing, "DocumentFiscalPeriodFocus")
-    year_text = _dei(filing, "DocumentFiscalYearFocus")
+    doc_type = dei.get("DocumentType")
+    focus = dei.get("DocumentFiscalPeriodFocus")
+    year_text = dei.get("DocumentFiscalYearFocus")
     fy_focus = int(year_text[:4]) if year_text and year_text[:4].isdigit() else None
-    fye = _dei(filing, "CurrentFiscalYearEndDate")
-    end_text = _dei(filing, "DocumentPeriodEndDate")
+    fye = dei.get("CurrentFiscalYearEndDate")
+    end_text = dei.get("DocumentPeriodEndDate")
     try:
         report_date = date.fromisoformat(end_text[:10]) if end_text else None
     except ValueError:
@@ -92,7 +97,7 @@ def report_periods(filing: Any) -> ReportPeriods:
     else:
         annual = year is not None and (quarter is None or durations[year] >= durations[quarter])
     transition = (doc_type or "").upper().endswith("T") or \
-        (_dei(filing, "DocumentTransitionReport") or "").lower() == "true"
+        (dei.get("DocumentTransitionReport") or "").lower() == "true"
     split = _split(durations, report_date, YEAR_DAYS if annual else QUARTER_DAYS)
     current: Period | None
     ytd: Period | None = None

@@ -16,11 +16,12 @@ from finlora.xbrl.safe_xml import parse_xml
 STANDARD_LABEL = "http://www.xbrl.org/2003/role/label"
 _STATEMENT_WORDS = {
     "balance": re.compile(r"balance sheets?|financial (position|condition)", re.I),
-    "income": re.compile(r"(statements? of|consolidated) (operations|income|earnings)|"
-                         r"income statements?|statements? of (comprehensive )?loss", re.I),
+    "income": re.compile(r"\b(operations|income|earnings|loss)\b", re.I),
     "cashflow": re.compile(r"cash flows?", re.I),
 }
-_SKIP = re.compile(r"parenthetical|comprehensive|details|tables|policies|equity|deficit\b", re.I)
+_SKIP = re.compile(r"parenthetical|details|tables|policies", re.I)
+_SECOND_CHOICE = re.compile(r"comprehensive|equity|deficit\b|parent company|condensed "
+                            r"financial information of", re.I)
 
 
 @dataclass
@@ -37,8 +38,18 @@ class Presentation:
 
     roles: dict[str, list[Line]] = field(default_factory=dict)
     definitions: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # concept → role → text
     source: Path | None = None
+    label_files: list[Path] = field(default_factory=list)
+    _labels: dict[str, dict[str, str]] | None = None
+
+    @property
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Concept → label role → text, read on first use (statements need them)."""
+        if self._labels is None:
+            self._labels = {}
+            for path in self.label_files:
+                self._labels.update(_labels(path))
+        return self._labels
 
     def label(self, concept: str, role: str | None = None) -> str | None:
         by_role = self.labels.get(concept, {})
@@ -52,15 +63,21 @@ class Presentation:
     def statement_role(self, statement: str) -> str | None:
         """The role of the balance sheet, income statement or cash-flow statement."""
         words = _STATEMENT_WORDS[statement]
+        found = []
         for role, definition in sorted(self.definitions.items(), key=lambda kv: kv[1]):
             text = definition.rpartition(" - ")[2] if " - " in definition else definition
             if "statement" not in definition.lower() and " - " in definition:
                 continue
             if words.search(text) and not _SKIP.search(text) and self.roles.get(role):
-                return role
+                found.append((bool(_SECOND_CHOICE.search(text)), role))
+        # an income statement combined with comprehensive income ("Statements of Operations
+        # and Comprehensive Loss") is the income statement when there is no other
+        if found:
+            return min(found, key=lambda item: item[0])[1]
         for role in self.roles:  # no definitions: the role URI's words
             spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", role.rpartition("/")[2])
-            if words.search(spaced) and not _SKIP.search(spaced):
+            if words.search(spaced) and not _SKIP.search(spaced) and \
+                    not _SECOND_CHOICE.search(spaced):
                 return role
         return None
 
@@ -106,10 +123,12 @@ def _walk(children: dict[str, list[tuple[float, str, str | None]]], concept: str
             _walk(children, child, depth + 1, label_role, seen | {child}, lines)
 
 
-def _trees(path: Path) -> dict[str, list[Line]]:
+def _trees(path: Path, wanted: set[str] | None) -> dict[str, list[Line]]:
     root = parse_xml(path)
     roles: dict[str, list[Line]] = {}
     for link in root.iter(f"{{{LINK}}}presentationLink"):
+        if wanted is not None and link.get(f"{{{XLINK}}}role", "") not in wanted:
+            continue
         locators = {loc.get(f"{{{XLINK}}}label"): concept_from_href(loc.get(f"{{{XLINK}}}href", ""))
                     for loc in link.iter(f"{{{LINK}}}loc")}
         children: dict[str, list[tuple[float, str, str | None]]] = defaultdict(list)
@@ -135,10 +154,13 @@ def read_presentation(filing: Any) -> Presentation:
     schema = _schema(filing)
     if schema is None:
         return Presentation()
-    presentation = Presentation(definitions=_definitions(schema), source=schema)
+    definitions = _definitions(schema)
+    # statement roles only (SEC definitions read "NNNN - Statement - ..."); all without them
+    wanted = {r for r, d in definitions.items() if " - statement - " in d.lower()} or None
+    presentation = Presentation(definitions=definitions, source=schema)
     for role, path in linkbase_files(schema):
         if role.endswith("presentationLinkbaseRef") or path.stem.endswith("_pre"):
-            presentation.roles.update(_trees(path))
+            presentation.roles.update(_trees(path, wanted))
         elif role.endswith("labelLinkbaseRef") or path.stem.endswith("_lab"):
-            presentation.labels.update(_labels(path))
+            presentation.label_files.append(path)
     return presentation

@@ -95,11 +95,11 @@ def _columns(fin: Any, kind: str, period: str | date | None) -> tuple[list[Perio
     periods, notes = fin.periods, []
     instant = kind == "balance"
     spec = period
-    if kind == "cashflow" and not periods.annual and period in (None, "current") and \
-            periods.ytd is not None:
-        spec = "ytd"
+    if kind == "cashflow" and not periods.annual and periods.ytd is not None and \
+            period in (None, "current", "prior"):
+        spec = "prior-ytd" if period == "prior" else "ytd"
         notes.append("cash flows of a 10-Q: year to date")
-    first, note = periods.resolve(spec, instant, ytd=spec == "ytd")
+    first, note = periods.resolve(spec, instant, ytd=spec in ("ytd", "prior-ytd"))
     if first is None:
         raise DataError(f"{fin.filing.path}: {note or 'no report period'}")
     prior = periods.prior(first)
