@@ -112,7 +112,9 @@ def packed_hidden(body: torch.nn.Module, input_ids: torch.Tensor, positions: tor
     `allowed` is [rows, width, prefix + width] bool (True: may attend)."""
     h = body.embed_tokens(input_ids)
     cos, sin = body.rotary_emb(h, positions)
-    mask = allowed[:, None]
+    # additive, as transformers hands it to sdpa: made once, broadcast over the heads
+    mask = torch.zeros(allowed[:, None].shape, dtype=h.dtype, device=h.device)
+    mask.masked_fill_(~allowed[:, None], torch.finfo(h.dtype).min)
     for i, layer in enumerate(body.layers):
         past = (prefix.keys[i], prefix.values[i]) if prefix is not None and len(prefix) else None
         h, _, _ = _layer(layer, h, cos, sin, mask, past)
