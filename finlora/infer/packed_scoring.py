@@ -40,12 +40,12 @@ class PackedState:
 
     def __init__(self) -> None:
         self.prefix: PrefixKV | None = None
-        self.graphs: GraphRunner | None = None
+        self.graphs: dict[bool, GraphRunner] = {}  # by whether the dense copy is in use
         self.dense: DenseBase | None = None
         self.stats: dict[str, Any] = defaultdict(float)
 
     def clear(self) -> None:
-        self.prefix, self.graphs, self.dense = None, None, None
+        self.prefix, self.graphs, self.dense = None, {}, None
 
     def reset_stats(self) -> dict[str, Any]:
         stats, self.stats = dict(self.stats), defaultdict(float)
@@ -76,8 +76,8 @@ def _prefix_for(state: PackedState, body: torch.nn.Module, rows: Sequence[Sequen
         return None  # the cached prefix stays for later calls
     start = time.perf_counter()
     state.prefix = prefix_kv(body, tuple(rows[0][:n]), device)
-    if state.graphs is not None:
-        state.graphs.clear()  # captured with the old prefix's tensors
+    for runner in state.graphs.values():
+        runner.clear()  # captured with the old prefix's tensors
     state.stats["prefix_fills"] += 1
     state.stats["prefix_s"] += time.perf_counter() - start
     return state.prefix
@@ -123,17 +123,18 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     device = next(model.parameters()).device
     state = state if state is not None else PackedState()
     stats = state.stats
-    graphs = None
-    if cuda_graphs and device.type == "cuda":
-        if state.graphs is None:
-            state.graphs = GraphRunner(  # the prefix is in the mask's width (0: none)
-                lambda i, p, a: packed_hidden(body, i, p, a,
-                                              state.prefix if a.shape[-1] > i.shape[-1] else None))
-        graphs = state.graphs
     dense: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    if dense_base and four_bit_layers(model):
+    dense_base = dense_base and bool(four_bit_layers(model))
+    if dense_base:
         state.dense = state.dense or DenseBase()
         dense = state.dense.active(model)
+    graphs = None
+    if cuda_graphs and device.type == "cuda":
+        if dense_base not in state.graphs:
+            state.graphs[dense_base] = GraphRunner(  # the prefix is in the mask's width
+                lambda i, p, a: packed_hidden(body, i, p, a,
+                                              state.prefix if a.shape[-1] > i.shape[-1] else None))
+        graphs = state.graphs[dense_base]
     order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
     results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
     pending: tuple[list[int], PackedRows, torch.Tensor] | None = None
@@ -147,8 +148,6 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
             results[i] = result
 
     with torch.inference_mode(), dense:
-        if state.dense is not None and dense_base:
-            stats["dense_bytes"] = state.dense.nbytes
         prefix = _prefix_for(state, body, prompt_ids, device, reuse_prefix)
         n = len(prefix) if prefix is not None else 0
         for start in range(0, len(order), batch_size):
@@ -168,6 +167,9 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
             pending = (chunk, packed, values)
         if pending is not None:
             finish()
+    if dense_base:
+        stats["dense_bytes"] = state.dense.nbytes  # type: ignore[union-attr]
+        stats["dense_layers"] = len(state.dense.weights)  # type: ignore[union-attr]
     if graphs is not None:
         stats["graph_captures"] = graphs.captures
         if graphs.failure:
