@@ -87,7 +87,10 @@ def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
             prefix: PrefixKV | None, graphs: GraphRunner | None, graph_tokens: int,
             device: torch.device, stats: dict[str, Any]) -> torch.Tensor:
     """Enqueue one pass; the label tokens' log-probabilities, on the device (not synced)."""
-    ids, positions, allowed = (t.to(device, non_blocking=True)
+    def to_device(t: torch.Tensor) -> torch.Tensor:  # pinned: the copy waits for nothing
+        return (t.pin_memory() if device.type == "cuda" else t).to(device, non_blocking=True)
+
+    ids, positions, allowed = (to_device(t)
                                for t in (packed.input_ids, packed.positions, packed.allowed))
     hidden = None
     rows, width = packed.shape
@@ -98,10 +101,9 @@ def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
         stats["eager_passes"] += 1
     else:
         stats["graph_passes"] += 1
-    scored = hidden.index_select(0, packed.scored_at.to(device, non_blocking=True))
+    scored = hidden.index_select(0, to_device(packed.scored_at))
     logprobs = torch.log_softmax(head(scored).float(), dim=-1)
-    return logprobs[packed.picks.to(device, non_blocking=True),
-                    packed.targets.to(device, non_blocking=True)]
+    return logprobs[to_device(packed.picks), to_device(packed.targets)]
 
 
 def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
