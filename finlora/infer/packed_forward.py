@@ -25,7 +25,8 @@ def unsupported(body: torch.nn.Module) -> str | None:
     kind = getattr(config, "model_type", None)
     if kind not in SUPPORTED_TYPES:
         return f"model type {kind!r} is not one of {SUPPORTED_TYPES}"
-    if getattr(config, "use_sliding_window", False):
+    if getattr(config, "use_sliding_window", False) or (
+            kind == "mistral" and getattr(config, "sliding_window", None) is not None):
         return "sliding-window attention"
     needed = ("embed_tokens", "layers", "norm", "rotary_emb")
     if not all(hasattr(body, name) for name in needed):
