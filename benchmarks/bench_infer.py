@@ -1,29 +1,33 @@
-"""Inference throughput: finlora's label scoring vs stock `model.generate`, side by side.
+"""Classification inference: finlora's packed label scorer beside the strongest stock paths.
 
-Same model, same prompts, in one run: a Llama-3.1-8B-shaped model with random weights (speed
-does not depend on the values), bf16 and then bitsandbytes nf4 (double quant, bf16 compute).
-Two workloads:
+One run, same model, same prompts (8 batches' worth of prompts with the token lengths of FPB's
+prompts, 33-119 tokens; the first 25 — FinLoRA's instruction — shared; 3 one-token labels) on a
+Llama-3.1-8B-shaped model with random weights, bf16 and then bitsandbytes nf4 (double quant,
+bf16 compute). Per precision and batch size, prompts/s of:
+  stock-gen16     `model.generate`, 16 new tokens, prompts in given order, left-padded
+  stock-gen1      the same with 1 new token (a user who asks only for the label token)
+  stock-fwd       one forward pass per batch, right-padded, LM head at each prompt's last token,
+                  argmax over the 3 label ids (what a careful user writes); given order
+  stock-fwd-sort  the same, prompts sorted by length first
+  finlora         `score_sorted_batches` with a `PrefixCache` (what `Predictor` runs): packed
+                  rows, instruction KV once, CUDA graphs for small passes
+  finlora-eager   the same without CUDA graphs
+  finlora-dense   nf4 only: the same on a bf16 copy of the nf4 weights (`dense_base=True`)
+Also: the prefill roofline (2·N FLOPs per prompt token at the bf16 matmul rate measured here),
+the batch-1 bandwidth floor (the weights read once per prompt at the copy rate measured here),
+finlora's per-phase timing, padding, graph use, peak memory and top CUDA kernels, and parity:
+finlora's labels against stock-fwd's argmax (disagreements with stock's logit margin).
+Results are written after every row to benchmarks/results/infer_<gpu>_<tag>.json.
 
-`uniform256`: one batch of 256-token prompts (a 32-token instruction shared by all, as FinLoRA
-prompts share theirs, then 224 tokens of their own). Per batch size (1, 16, 64), prompts/s for
-  - stock: `model.generate`, greedy, exactly 16 new tokens;
-  - finlora classification: `score_batch` over 3 one-token labels (FPB-like) and over 7
-    multi-token labels (NWGI-like) — one forward pass with the answers in a token trie;
-  - finlora extraction: `score_batch` choosing one of 24 multi-token concept names (an XBRL tag
-    question); the value is then read from the filing, no generation.
-
-`fpb`: the sentiment task as users run it: 8 batches' worth of prompts with the token lengths
-of FPB's prompts (33-119 tokens, mean 63; the first 25 tokens — FinLoRA's instruction — shared),
-3 one-token labels. stock: `model.generate` over the prompts in their order, `batch` at a time,
-left-padded, exactly 16 new tokens; finlora: `score_sorted_batches` (what `Predictor` runs:
-prompts grouped by length, then `score_batch`).
-
-    python benchmarks/bench_infer.py --out results/        # on a CUDA machine
+    python benchmarks/bench_infer.py --tag packed            # H200: bf16 + nf4, batches 1,16,64
+    python benchmarks/bench_infer.py --tiny --batches 1,4 --repeats 1   # CPU smoke test
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.metadata
 import json
 import time
 from pathlib import Path
@@ -31,12 +35,13 @@ from pathlib import Path
 import torch
 from llama8b import llama_config, quantize_nf4, random_llama
 
-from finlora.infer.scoring import score_batch, score_sorted_batches
+from finlora.atomic import write_text_atomically
+from finlora.infer.scoring import PrefixCache, score_sorted_batches
 
-PROMPT_TOKENS, SHARED_TOKENS, NEW_TOKENS = 256, 32, 16
 FPB_SHARED_TOKENS, FPB_BATCHES = 25, 8
 HERE = Path(__file__).parent
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+STOCK = ("stock-gen16", "stock-gen1", "stock-fwd", "stock-fwd-sort")
 
 
 def build_model(layers: int | None, tiny: bool) -> torch.nn.Module:
@@ -46,13 +51,6 @@ def build_model(layers: int | None, tiny: bool) -> torch.nn.Module:
 def to_nf4(model: torch.nn.Module) -> torch.nn.Module:
     """Every decoder linear layer to bitsandbytes nf4 (the LM head stays bf16)."""
     return quantize_nf4(model, torch.bfloat16)
-
-
-def make_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:
-    g = torch.Generator().manual_seed(seed)
-    shared = torch.randint(1000, vocab, (SHARED_TOKENS,), generator=g).tolist()
-    return [shared + torch.randint(1000, vocab, (PROMPT_TOKENS - SHARED_TOKENS,),
-                                   generator=g).tolist() for _ in range(n)]
 
 
 def fpb_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:
@@ -67,81 +65,187 @@ def fpb_prompts(n: int, vocab: int, seed: int) -> list[list[int]]:
 
 def label_sets(vocab: int) -> dict[str, list[list[int]]]:
     g = torch.Generator().manual_seed(7)
-    ids = lambda k: torch.randint(1000, vocab, (k,), generator=g).tolist()  # noqa: E731
-    prefix = ids(3)  # "us-gaap:" shared by every concept
-    return {
-        "classification (3 labels)": [ids(1) for _ in range(3)],
-        "classification (7 labels)": [ids(1 + i % 3) for i in range(7)],
-        "extraction (24 concepts)": [prefix + ids(3 + i % 6) for i in range(24)],
-    }
+    return {"classification (3 labels)": torch.randint(1000, vocab, (3, 1), generator=g).tolist()}
+
+
+def sync() -> None:
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
 
 
 def timed(fn, repeats: int) -> float:
-    fn()  # warm-up
-    if DEVICE == "cuda":
-        torch.cuda.synchronize()
+    """Seconds per call, after one warm-up call."""
+    fn()
+    sync()
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
-    if DEVICE == "cuda":
-        torch.cuda.synchronize()
+    sync()
     return (time.perf_counter() - start) / repeats
 
 
-def stock_generate(model, prompts: list[list[int]]) -> None:
-    """One `generate` call; prompts of unequal length are left-padded."""
-    width = max(len(p) for p in prompts)
+def _rows(prompts: list[list[int]], left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(map(len, prompts))
     ids = torch.zeros((len(prompts), width), dtype=torch.long)
     mask = torch.zeros_like(ids)
-    for row, p in enumerate(prompts):
-        ids[row, width - len(p):] = torch.tensor(p)
-        mask[row, width - len(p):] = 1
-    model.generate(input_ids=ids.to(DEVICE), attention_mask=mask.to(DEVICE), do_sample=False,
-                   max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS, pad_token_id=0)
+    for r, p in enumerate(prompts):
+        cols = slice(width - len(p), width) if left else slice(0, len(p))
+        ids[r, cols], mask[r, cols] = torch.tensor(p), 1
+    return ids.to(DEVICE), mask.to(DEVICE)
 
 
-def run_fpb(model, precision: str, batches: list[int], repeats: int) -> list[dict]:
+def stock_generate(model, prompts: list[list[int]], new: int) -> None:
+    ids, mask = _rows(prompts, left=True)
+    model.generate(input_ids=ids, attention_mask=mask, do_sample=False, max_new_tokens=new,
+                   min_new_tokens=new, pad_token_id=0)
+
+
+def stock_forward(model, prompts: list[list[int]], label_ids: list[int]) -> torch.Tensor:
+    """Label logits [batch, labels] at each prompt's last token, one right-padded forward."""
+    ids, mask = _rows(prompts, left=False)
+    last = torch.tensor([len(p) - 1 for p in prompts], device=DEVICE)
+    hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state
+    return model.lm_head(hidden[torch.arange(len(prompts), device=DEVICE), last])[:, label_ids]
+
+
+def measure_rates() -> dict[str, float]:
+    """bf16 matmul FLOP/s and device copy bytes/s (read + write), measured here."""
+    n, reps = (8192, 10) if DEVICE == "cuda" else (512, 3)
+    a = torch.randn(n, n, device=DEVICE, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=DEVICE, dtype=torch.bfloat16)
+    seconds = timed(lambda: [a @ b for _ in range(reps)], 3) / reps
+    src = torch.empty(2 ** 31 if DEVICE == "cuda" else 2 ** 24, dtype=torch.uint8, device=DEVICE)
+    dst = torch.empty_like(src)
+    copy_s = timed(lambda: dst.copy_(src), 5)
+    return {"bf16_flops": 2 * n ** 3 / seconds, "copy_bytes_per_s": 2 * src.numel() / copy_s}
+
+
+def weight_bytes(model) -> int:
+    """Bytes one forward reads of the weights (all but the input embedding; nf4 as stored)."""
+    total = 0
+    for name, p in list(model.named_parameters()) + list(model.named_buffers()):
+        if "embed_tokens" not in name:
+            total += p.numel() * p.element_size()
+    for m in model.modules():  # nf4 quantisation statistics live beside the weights
+        state = getattr(getattr(m, "weight", None), "quant_state", None)
+        if state is not None:
+            total += state.absmax.numel() * state.absmax.element_size()
+    return total
+
+
+def profile_top(fn, rows: int = 12) -> str:
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        fn()
+        sync()
+    return prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=rows)
+
+
+def measure(fn, repeats: int, prompts: int, cache: PrefixCache | None) -> tuple[float, dict]:
+    """prompts/s of `fn`; for finlora (`cache` given) a cold call first and its phases."""
+    if cache is None:
+        return prompts / timed(fn, repeats), {}
+    if DEVICE == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    fn()  # the cold call: prefix, graph captures, dense copy
+    sync()
+    cold = time.perf_counter() - start
+    cache.packed.reset_stats()
+    rate = prompts / timed(fn, repeats)  # one more warm call, then the timed ones
+    stats, calls = cache.packed.reset_stats(), repeats + 1
+    cumulative = ("prefix_tokens", "dense_bytes", "dense_layers", "graph_captures",
+                  "graph_failure")
+    phase = {"cold_s": round(cold, 3),  # per call, except `cumulative`
+             **{k: (v if k in cumulative else round(v / calls, 5)) for k, v in stats.items()},
+             "padding": round(1 - stats["tokens"] / max(stats["slots"], 1), 4)}
+    if DEVICE == "cuda":
+        phase["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    return rate, phase
+
+
+def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates: dict,
+            profile: bool) -> dict:
     vocab = model.config.vocab_size
     labels = label_sets(vocab)["classification (3 labels)"]
-    rows = []
-    for batch in batches:
-        prompts = fpb_prompts(FPB_BATCHES * batch, vocab, seed=batch)
-        chunks = [prompts[i:i + batch] for i in range(0, len(prompts), batch)]
-        with torch.inference_mode():
-            seconds = timed(lambda chunks=chunks: [stock_generate(model, c) for c in chunks],
-                            repeats)
-            stock = len(prompts) / seconds
-            seconds = timed(lambda prompts=prompts, batch=batch: score_sorted_batches(
-                model, prompts, [labels] * len(prompts), batch_size=batch, pad_id=0), repeats)
-        rows.append(dict(precision=precision, batch=batch,
-                         workload="fpb: stock generate (16 tokens)", prompts_per_s=stock,
-                         speedup=1.0))
-        rows.append(dict(precision=precision, batch=batch,
-                         workload="fpb: finlora classification (3 labels)",
-                         prompts_per_s=len(prompts) / seconds,
-                         speedup=len(prompts) / seconds / stock))
-        print(json.dumps(rows[-2:]), flush=True)
-    return rows
+    first = [label[0] for label in labels]
+    prompts = fpb_prompts(FPB_BATCHES * batch, vocab, seed=batch)
+    chunks = [prompts[i:i + batch] for i in range(0, len(prompts), batch)]
+    ordered = sorted(prompts, key=len)
+    sorted_chunks = [ordered[i:i + batch] for i in range(0, len(ordered), batch)]
+    finlora_paths = {"finlora": {}, "finlora-eager": {"cuda_graphs": False}}
+    if precision == "nf4":
+        finlora_paths["finlora-dense"] = {"dense_base": True}
+    caches = {name: PrefixCache() for name in finlora_paths}
+    chosen: dict[str, list[int]] = {}
+
+    def finlora(name: str) -> None:
+        scored = score_sorted_batches(model, prompts, [labels] * len(prompts), batch_size=batch,
+                                      pad_id=0, prefix_cache=caches[name],
+                                      **finlora_paths[name])
+        chosen[name] = [max(range(3), key=lambda i, s=s: (s[0][i], -i)) for s in scored]
+
+    paths = {
+        "stock-gen16": lambda: [stock_generate(model, c, 16) for c in chunks],
+        "stock-gen1": lambda: [stock_generate(model, c, 1) for c in chunks],
+        "stock-fwd": lambda: [stock_forward(model, c, first) for c in chunks],
+        "stock-fwd-sort": lambda: [stock_forward(model, c, first) for c in sorted_chunks],
+        **{name: (lambda name=name: finlora(name)) for name in finlora_paths},
+    }
+    row: dict = {"precision": precision, "batch": batch, "prompts": len(prompts),
+                 "prompt_tokens": sum(map(len, prompts))}
+    phases, errors = {}, {}
+    with torch.inference_mode():
+        for name, fn in paths.items():
+            try:
+                row[name], phase = measure(fn, repeats, len(prompts), caches.get(name))
+            except Exception as exc:  # noqa: BLE001 - one failing path must not lose the run
+                errors[name] = f"{type(exc).__name__}: {str(exc)[:500]}"
+                print(f"  {precision} b{batch} {name}: FAILED {errors[name]}", flush=True)
+                with contextlib.suppress(Exception):
+                    sync()
+                continue
+            if phase:
+                phases[name] = phase
+            print(f"  {precision} b{batch} {name}: {row[name]:.1f} prompts/s", flush=True)
+        logits = torch.cat([stock_forward(model, c, first) for c in chunks]).float().cpu()
+    best_stock = max([row.get(k, 0.0) for k in STOCK] + [1e-9])
+    roof = len(prompts) / (2 * nparams * row["prompt_tokens"] / rates["bf16_flops"])
+    row.update(best_stock=best_stock, roofline=roof, phases=phases, errors=errors)
+    for name in finlora_paths:
+        if name in row:
+            row[f"{name}_x_best_stock"] = row[name] / best_stock
+            row[f"{name}_of_roofline"] = row[name] / roof
+    stock_choice = logits.argmax(-1).tolist()
+    for name, got in chosen.items():
+        bad = [(i, round(float(logits[i, s] - logits[i, g]), 4))
+               for i, (s, g) in enumerate(zip(stock_choice, got, strict=True)) if s != g]
+        row[f"{name}_parity"] = {"agree": 1 - len(bad) / len(prompts),
+                                 "disagreements (prompt, stock margin)": bad[:20]}
+    if profile and DEVICE == "cuda":
+        try:
+            row["profile_finlora"] = profile_top(paths["finlora"])
+        except Exception as exc:  # noqa: BLE001 - a profiler failure must not lose the row
+            row["profile_finlora"] = f"profiler failed: {exc}"
+    return row
 
 
-def run(model, precision: str, batches: list[int], repeats: int) -> list[dict]:
-    vocab = model.config.vocab_size
-    rows = []
-    for batch in batches:
-        prompts = make_prompts(batch, vocab, seed=batch)
-        with torch.inference_mode():
-            seconds = timed(lambda prompts=prompts: stock_generate(model, prompts), repeats)
-        stock = batch / seconds
-        rows.append(dict(precision=precision, batch=batch, workload="stock generate (16 tokens)",
-                         prompts_per_s=stock, speedup=1.0))
-        for workload, labels in label_sets(vocab).items():
-            with torch.inference_mode():
-                seconds = timed(lambda labels=labels, prompts=prompts: score_batch(
-                    model, prompts, [labels] * len(prompts), pad_id=0), repeats)
-            rows.append(dict(precision=precision, batch=batch, workload=f"finlora {workload}",
-                             prompts_per_s=batch / seconds, speedup=batch / seconds / stock))
-        print(json.dumps(rows[-4:]), flush=True)
-    return rows
+def table(rows: list[dict]) -> str:
+    """The issue's table: prompts/s per path, finlora against the best stock and roofline."""
+    dense = any("finlora-dense" in r for r in rows)
+    ours = ("finlora", "finlora-dense") if dense else ("finlora",)
+    head = [*STOCK, "finlora", "finlora-eager", *(["finlora-dense"] if dense else [])]
+    head += [f"{k} ÷ best stock" for k in ours] + [f"{k} ÷ roofline" for k in ours]
+    lines = ["| precision, batch | " + " | ".join([*head, "roofline"]) + " |",
+             "|---" * (len(head) + 2) + "|"]
+    for r in rows:
+        cells = [f"{r[k]:.1f}" if k in r else "" for k in head[:len(STOCK) + 2 + dense]]
+        cells += [f"{r[k] / r['best_stock']:.2f}" if k in r else "" for k in ours]
+        cells += [f"{r[k] / r['roofline']:.0%}" if k in r else "" for k in ours]
+        lines.append(f"| {r['precision']}, {r['batch']} | " + " | ".join(cells)
+                     + f" | {r['roofline']:.1f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -150,29 +254,46 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--layers", type=int, default=None, help="fewer layers (smoke test)")
     parser.add_argument("--tiny", action="store_true", help="a tiny model (CPU smoke test)")
-    parser.add_argument("--precision", default="bf16,nf4")
-    parser.add_argument("--workloads", default="uniform256,fpb")
-    parser.add_argument("--out", type=Path, default=Path("."))
+    parser.add_argument("--precision", default=None, help="default bf16,nf4 (tiny: bf16)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--tag", default="packed")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    precisions = (args.precision or ("bf16" if args.tiny else "bf16,nf4")).split(",")
+    gpu = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu"
+    slug = "h200" if "H200" in gpu else gpu.split()[-1].lower()
+    path = args.out / f"infer_{slug}_{args.tag}.json"
+    rates = measure_rates()
+    print(f"{gpu}: bf16 matmul {rates['bf16_flops'] / 1e12:.0f} TFLOP/s, copy "
+          f"{rates['copy_bytes_per_s'] / 1e12:.2f} TB/s", flush=True)
     model = build_model(args.layers, args.tiny)
-    rows = []
-    for precision in args.precision.split(","):
+    nparams = sum(p.numel() for n, p in model.named_parameters() if "embed_tokens" not in n)
+    versions = {}
+    for package in ("torch", "transformers", "bitsandbytes"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[package] = importlib.metadata.version(package)
+    result = {"gpu": gpu, "versions": versions, "command": vars(args) | {"out": str(path)},
+              "rates": rates, "params_without_embedding": nparams, "rows": [], "floors": {}}
+    for precision in precisions:
         if precision == "nf4":
             model = to_nf4(model)
-        if "uniform256" in args.workloads:
-            rows += run(model, precision, batches, args.repeats)
-        if "fpb" in args.workloads:
-            rows += run_fpb(model, precision, batches, args.repeats)
-    gpu = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu"
-    lines = [f"GPU: {gpu}; torch {torch.__version__}", "",
-             "| precision | batch | workload | prompts/s | vs stock |", "|---|---|---|---|---|"]
-    lines += [f"| {r['precision']} | {r['batch']} | {r['workload']} | {r['prompts_per_s']:.1f} | "
-              f"{r['speedup']:.1f}× |" for r in rows]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench_infer.json").write_text(json.dumps({"gpu": gpu, "rows": rows}, indent=1))
-    (args.out / "bench_infer.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        floor = rates["copy_bytes_per_s"] / weight_bytes(model)
+        result["floors"][f"{precision} batch-1 bandwidth floor (prompts/s)"] = floor
+        print(f"{precision}: batch-1 bandwidth floor {floor:.1f} prompts/s", flush=True)
+        for batch in batches:
+            row = run_row(model, precision, batch, args.repeats, nparams, rates, args.profile)
+            result["rows"].append(row)
+            print(json.dumps({k: v for k, v in row.items() if k != "profile_finlora"},
+                             default=str), flush=True)
+            write_text_atomically(path, json.dumps(result, indent=1, default=str))
+    result["table"] = table(result["rows"])
+    write_text_atomically(path, json.dumps(result, indent=1, default=str))
+    print(result["table"])
+    for row in result["rows"]:
+        print(f"\n{row['precision']} b{row['batch']} finlora kernels:\n"
+              f"{row.get('profile_finlora', '')}")
+    print(f"results: {path}")
 
 
 if __name__ == "__main__":

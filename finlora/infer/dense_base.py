@@ -27,11 +27,12 @@ def four_bit_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
 
 def _dense_forward(weight: torch.Tensor, bias: torch.Tensor | None, x: torch.Tensor,
                    *args: object, **kwargs: object) -> torch.Tensor:
-    return functional.linear(x.to(weight.dtype), weight, bias)
+    return functional.linear(x.to(weight.dtype), weight, bias).to(x.dtype)
 
 
 class DenseBase:
-    """bf16 copies of a model's 4-bit weights, made on first use."""
+    """Dense copies of a model's 4-bit weights (in each layer's compute dtype, bf16 when it
+    has none), made on first use."""
 
     def __init__(self, dtype: torch.dtype = torch.bfloat16) -> None:
         self.dtype = dtype
@@ -47,7 +48,8 @@ class DenseBase:
             import bitsandbytes.functional as bnbf
 
             packed = module.weight
-            weight = bnbf.dequantize_4bit(packed.data, packed.quant_state).to(self.dtype)
+            dtype = getattr(module, "compute_dtype", None) or self.dtype
+            weight = bnbf.dequantize_4bit(packed.data, packed.quant_state).to(dtype)
             self.weights[id(module)] = weight
         return weight
 

@@ -25,7 +25,8 @@ def unsupported(body: torch.nn.Module) -> str | None:
     kind = getattr(config, "model_type", None)
     if kind not in SUPPORTED_TYPES:
         return f"model type {kind!r} is not one of {SUPPORTED_TYPES}"
-    if getattr(config, "use_sliding_window", False):
+    if getattr(config, "use_sliding_window", False) or (
+            kind == "mistral" and getattr(config, "sliding_window", None) is not None):
         return "sliding-window attention"
     needed = ("embed_tokens", "layers", "norm", "rotary_emb")
     if not all(hasattr(body, name) for name in needed):
@@ -112,7 +113,9 @@ def packed_hidden(body: torch.nn.Module, input_ids: torch.Tensor, positions: tor
     `allowed` is [rows, width, prefix + width] bool (True: may attend)."""
     h = body.embed_tokens(input_ids)
     cos, sin = body.rotary_emb(h, positions)
-    mask = allowed[:, None]
+    # additive, as transformers hands it to sdpa: made once, broadcast over the heads
+    mask = torch.zeros(allowed[:, None].shape, dtype=h.dtype, device=h.device)
+    mask.masked_fill_(~allowed[:, None], torch.finfo(h.dtype).min)
     for i, layer in enumerate(body.layers):
         past = (prefix.keys[i], prefix.values[i]) if prefix is not None and len(prefix) else None
         h, _, _ = _layer(layer, h, cos, sin, mask, past)

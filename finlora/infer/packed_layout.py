@@ -52,13 +52,16 @@ def _segments(prompt_ids: Sequence[Sequence[int]], tries: Sequence[_Trie], prefi
             for p, t in zip(prompt_ids, tries, strict=True)]
 
 
-def _assign_rows(lengths: Sequence[int], row_tokens: int) -> tuple[int, list[list[int]]]:
-    """Width and segments per row, first-fit decreasing; few rows, little slack."""
+def _assign_rows(lengths: Sequence[int], row_tokens: int, prefix_len: int,
+                 ) -> tuple[int, list[list[int]]]:
+    """Width and segments per row, first-fit decreasing; few rows, little slack. Widths are
+    bucketed so that prefix + width (the key length) is a multiple of 16, as the fused
+    attention kernels want it."""
     total, longest = sum(lengths), max(lengths)
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     rows = max(1, -(-total // max(row_tokens, longest)))
     while True:
-        width = bucket(max(longest, -(-total // rows)))
+        width = bucket(max(longest, -(-total // rows)) + prefix_len) - prefix_len
         for _ in range(3):  # a little wider before one more row
             fill = [0] * rows
             members: list[list[int]] = [[] for _ in range(rows)]
@@ -70,7 +73,7 @@ def _assign_rows(lengths: Sequence[int], row_tokens: int) -> tuple[int, list[lis
                 members[r].append(i)
             else:
                 return width, members
-            width = bucket(width + 1)
+            width = bucket(width + prefix_len + 1) - prefix_len
         rows += 1
 
 
@@ -82,7 +85,7 @@ def pack_rows(prompt_ids: Sequence[Sequence[int]], label_ids: Sequence[Sequence[
     tries = [_build_trie(ids) for ids in label_ids]
     segments = _segments(prompt_ids, tries, prefix_len)
     lengths = [len(own) + len(fed) for own, fed in segments]
-    width, members = _assign_rows(lengths, row_tokens)
+    width, members = _assign_rows(lengths, row_tokens, prefix_len)
     rows = len(members)
     input_ids = torch.full((rows, width), pad_id, dtype=torch.long)
     positions = torch.zeros((rows, width), dtype=torch.long)

@@ -40,12 +40,12 @@ class PackedState:
 
     def __init__(self) -> None:
         self.prefix: PrefixKV | None = None
-        self.graphs: GraphRunner | None = None
+        self.graphs: dict[bool, GraphRunner] = {}  # by whether the dense copy is in use
         self.dense: DenseBase | None = None
         self.stats: dict[str, Any] = defaultdict(float)
 
     def clear(self) -> None:
-        self.prefix, self.graphs, self.dense = None, None, None
+        self.prefix, self.graphs, self.dense = None, {}, None
 
     def reset_stats(self) -> dict[str, Any]:
         stats, self.stats = dict(self.stats), defaultdict(float)
@@ -76,8 +76,8 @@ def _prefix_for(state: PackedState, body: torch.nn.Module, rows: Sequence[Sequen
         return None  # the cached prefix stays for later calls
     start = time.perf_counter()
     state.prefix = prefix_kv(body, tuple(rows[0][:n]), device)
-    if state.graphs is not None:
-        state.graphs.clear()  # captured with the old prefix's tensors
+    for runner in state.graphs.values():
+        runner.clear()  # captured with the old prefix's tensors
     state.stats["prefix_fills"] += 1
     state.stats["prefix_s"] += time.perf_counter() - start
     return state.prefix
@@ -87,7 +87,10 @@ def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
             prefix: PrefixKV | None, graphs: GraphRunner | None, graph_tokens: int,
             device: torch.device, stats: dict[str, Any]) -> torch.Tensor:
     """Enqueue one pass; the label tokens' log-probabilities, on the device (not synced)."""
-    ids, positions, allowed = (t.to(device, non_blocking=True)
+    def to_device(t: torch.Tensor) -> torch.Tensor:  # pinned: the copy waits for nothing
+        return (t.pin_memory() if device.type == "cuda" else t).to(device, non_blocking=True)
+
+    ids, positions, allowed = (to_device(t)
                                for t in (packed.input_ids, packed.positions, packed.allowed))
     hidden = None
     rows, width = packed.shape
@@ -98,10 +101,9 @@ def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
         stats["eager_passes"] += 1
     else:
         stats["graph_passes"] += 1
-    scored = hidden.index_select(0, packed.scored_at.to(device, non_blocking=True))
+    scored = hidden.index_select(0, to_device(packed.scored_at))
     logprobs = torch.log_softmax(head(scored).float(), dim=-1)
-    return logprobs[packed.picks.to(device, non_blocking=True),
-                    packed.targets.to(device, non_blocking=True)]
+    return logprobs[to_device(packed.picks), to_device(packed.targets)]
 
 
 def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
@@ -123,17 +125,18 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     device = next(model.parameters()).device
     state = state if state is not None else PackedState()
     stats = state.stats
-    graphs = None
-    if cuda_graphs and device.type == "cuda":
-        if state.graphs is None:
-            state.graphs = GraphRunner(  # the prefix is in the mask's width (0: none)
-                lambda i, p, a: packed_hidden(body, i, p, a,
-                                              state.prefix if a.shape[-1] > i.shape[-1] else None))
-        graphs = state.graphs
     dense: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    if dense_base and four_bit_layers(model):
+    dense_base = dense_base and bool(four_bit_layers(model))
+    if dense_base:
         state.dense = state.dense or DenseBase()
         dense = state.dense.active(model)
+    graphs = None
+    if cuda_graphs and device.type == "cuda":
+        if dense_base not in state.graphs:
+            state.graphs[dense_base] = GraphRunner(  # the prefix is in the mask's width
+                lambda i, p, a: packed_hidden(body, i, p, a,
+                                              state.prefix if a.shape[-1] > i.shape[-1] else None))
+        graphs = state.graphs[dense_base]
     order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
     results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
     pending: tuple[list[int], PackedRows, torch.Tensor] | None = None
@@ -147,8 +150,6 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
             results[i] = result
 
     with torch.inference_mode(), dense:
-        if state.dense is not None and dense_base:
-            stats["dense_bytes"] = state.dense.nbytes
         prefix = _prefix_for(state, body, prompt_ids, device, reuse_prefix)
         n = len(prefix) if prefix is not None else 0
         for start in range(0, len(order), batch_size):
@@ -168,6 +169,9 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
             pending = (chunk, packed, values)
         if pending is not None:
             finish()
+    if dense_base:
+        stats["dense_bytes"] = state.dense.nbytes  # type: ignore[union-attr]
+        stats["dense_layers"] = len(state.dense.weights)  # type: ignore[union-attr]
     if graphs is not None:
         stats["graph_captures"] = graphs.captures
         if graphs.failure:

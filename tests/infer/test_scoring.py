@@ -7,7 +7,8 @@ import re
 import pytest
 
 from finlora import tasks
-from finlora.infer.scoring import LabelScores, label_token_ids, split_trailing_space
+from finlora.infer.calibrated_scoring import content_free_prompt
+from finlora.infer.scoring import LabelScores, label_token_ids, score_labels, split_trailing_space
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +36,40 @@ def test_tree_scoring_equals_one_forward_pass_per_label(predictor):
         want = [_full_forward_loglik(predictor, prompt, ids) for ids in tokens]
         assert got.log_likelihoods == pytest.approx(want, abs=2e-3)
         assert alone.log_likelihoods == pytest.approx(want, abs=2e-3)
+
+
+@pytest.mark.parametrize("engine", ["packed", "tree"])
+def test_both_engines_equal_one_forward_pass_per_label(predictor, engine):
+    fpb = tasks.get("fpb")
+    prompts = [ex.prompt for ex in fpb.load("test", limit=4)]
+    labels = ["negative", "neutral", "positive", "InterestExpense", "InterestExpenseDebt"]
+    tokens = label_token_ids(predictor.tokenizer, [" " + label for label in labels])
+    for batch in (1, 3):
+        got = score_labels(predictor.model, predictor.tokenizer, prompts, labels,
+                           batch_size=batch, engine=engine)
+        for prompt, scores in zip(prompts, got, strict=True):
+            want = [_full_forward_loglik(predictor, prompt, ids) for ids in tokens]
+            assert scores.log_likelihoods == pytest.approx(want, abs=2e-3)
+
+
+def test_calibrated_scores_are_the_difference_against_a_content_free_prompt(predictor):
+    fpb = tasks.get("fpb")
+    prompts = [ex.prompt for ex in fpb.load("test", limit=3)]
+    inputs = [p.split("\nInput: ", 1)[1].rsplit("\nAnswer: ", 1)[0] for p in prompts]
+    free = [content_free_prompt(p, text) for p, text in zip(prompts, inputs, strict=True)]
+    assert free[0] == free[1] and free[0].endswith("\nInput: N/A\nAnswer: ")
+    labels = ["negative", "neutral", "positive"]
+    tokens = label_token_ids(predictor.tokenizer, [" " + label for label in labels])
+    got = score_labels(predictor.model, predictor.tokenizer, prompts, labels, calibration=free)
+    baseline = [_full_forward_loglik(predictor, free[0], ids) for ids in tokens]
+    for prompt, scores in zip(prompts, got, strict=True):
+        raw = [_full_forward_loglik(predictor, prompt, ids) for ids in tokens]
+        want = [(r - b) / len(ids) for r, b, ids in zip(raw, baseline, tokens, strict=True)]
+        assert scores.scores == pytest.approx(want, abs=2e-3)
+        assert scores.log_likelihoods == pytest.approx(raw, abs=2e-3)
+        assert scores.baseline == pytest.approx(baseline, abs=2e-3)
+    plain = score_labels(predictor.model, predictor.tokenizer, prompts, labels)
+    assert all(p.baseline is None for p in plain)  # off by default
 
 
 def test_prefix_labels_are_told_apart_by_end_of_text(predictor):
