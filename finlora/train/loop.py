@@ -43,6 +43,7 @@ from finlora.train.data import (
 )
 from finlora.train.export import merge_adapter, save_adapter
 from finlora.train.model import AnswerLoss, build_model, check_target_modules
+from finlora.train.recipe_options import EpochHook, epoch_end, make_scheduler
 
 
 @dataclass
@@ -71,12 +72,13 @@ def resolve_tasks(tasks: str | Task | Sequence[str | Task]) -> list[Task]:
 def finetune(tasks: str | Task | Sequence[str | Task], base_model: str | None = None,
              config: TrainConfig | None = None, output_dir: str | Path = "runs/finlora", *,
              resume: bool = False, merge: bool = False, progress: bool = True,
-             device: str | None = None) -> TrainResult:
+             device: str | None = None, on_epoch_end: EpochHook | None = None) -> TrainResult:
     """Finetune `base_model` (None = the embedded model) with (Q)LoRA on `tasks`.
 
     Writes a PEFT adapter folder at `output_dir` (+ finlora_metadata.json, README.md,
     metrics.jsonl). With `resume=True`, continues from the newest checkpoint there. With
     `merge=True`, also writes `output_dir/merged`: the adapter merged into a dequantized base.
+    `on_epoch_end(EpochEnd, model)` runs after each epoch (see `recipe_options.BestOnDev`).
     """
     config = config or TrainConfig()
     output_dir = Path(output_dir)
@@ -86,14 +88,14 @@ def finetune(tasks: str | Task | Sequence[str | Task], base_model: str | None = 
     world = distributed.setup(device)
     try:
         return _run(task_list, base_model, model_path, config, output_dir, world,
-                    resume=resume, merge=merge, progress=progress)
+                    resume=resume, merge=merge, progress=progress, on_epoch_end=on_epoch_end)
     finally:
         distributed.teardown(world)
 
 
 def _run(task_list: list[Task], base_model: str | None, model_path: str, config: TrainConfig,
          output_dir: Path, world: distributed.Dist, *, resume: bool, merge: bool,
-         progress: bool) -> TrainResult:
+         progress: bool, on_epoch_end: EpochHook | None = None) -> TrainResult:
     last = ckpt.latest_checkpoint(output_dir)
     if last is not None and not resume:
         raise ConfigError(f"{output_dir}: holds checkpoints of an unfinished run; pass "
@@ -114,7 +116,7 @@ def _run(task_list: list[Task], base_model: str | None, model_path: str, config:
 
     check_target_modules(model_path, config.target_module_names)
     model = build_model(model_path, config, world.device)
-    loss_fn = AnswerLoss(model)
+    loss_fn = AnswerLoss(model, label_smoothing=config.label_smoothing)
     trainable = [p for p in model.parameters() if p.requires_grad]
     if world.enabled:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -129,10 +131,8 @@ def _run(task_list: list[Task], base_model: str | None, model_path: str, config:
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate,
                                   weight_decay=config.weight_decay,
                                   fused=world.device.type == "cuda")
-    from transformers import get_cosine_schedule_with_warmup
-
-    scheduler = get_cosine_schedule_with_warmup(
-        optimizer, math.ceil(config.warmup_ratio * plan.total_steps), plan.total_steps)
+    scheduler = make_scheduler(optimizer, config.lr_schedule,
+                               math.ceil(config.warmup_ratio * plan.total_steps), plan.total_steps)
 
     start = 0
     if resume and last is not None:
@@ -165,6 +165,9 @@ def _run(task_list: list[Task], base_model: str | None, model_path: str, config:
             bar.update(task_id, advance=1, status=f"loss {record['loss']:.4f} · "
                                                   f"{record['tokens_per_s']:.0f} tok/s")
             done = step + 1
+            end = epoch_end(plan.n_examples / plan.global_batch, done, plan.total_steps)
+            if on_epoch_end is not None and end is not None:
+                on_epoch_end(end, model)
             if config.save_every and done % config.save_every == 0 and done < plan.total_steps:
                 ckpt.save_checkpoint(output_dir, done, model=model, optimizer=optimizer,
                                      scheduler=scheduler, fingerprint=fingerprint, dist=world)
