@@ -10,6 +10,7 @@ the words of the train split's sentences (never dev / test ones). Settings are c
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 from pathlib import Path
 
@@ -24,11 +25,7 @@ KS = [1, 5, 10, 20, 40]
 def pairs(task: XBRLTagging, split: str, window: int | None) -> list[tuple[str, str]]:
     """(query, gold tag) for every numeral of the split's prompts."""
     out = []
-    rows = task_data.examples_from_rows(task_data.read_jsonl(task_data.bundled(FILES[task.fmt])),
-                                        task.fmt)
-    for ex in rows:
-        if task_data.split_of(ex.prompt) != split:
-            continue
+    for ex in task.prompts(split):
         for (numeral, sentence), gold in zip(task.numeral_sentences(ex), ex.target.split(","),
                                              strict=False):
             out.append((task.query(numeral, sentence) if window else sentence, gold.strip()))
@@ -40,7 +37,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     report: dict = {"command": "python scripts/tag_retrieval_recall.py --out " + str(args.out),
-                    "defaults": RETRIEVAL, "rows": []}
+                    "defaults": copy.deepcopy(RETRIEVAL), "rows": []}
     for fmt in FILES:
         task = XBRLTagging(fmt)
         first = task_data.examples_from_rows(
@@ -60,6 +57,7 @@ def main() -> None:
                            "recall": {str(k): round(v, 4) for k, v in recall.items()}}
                     report["rows"].append(row)
                     print(json.dumps(row), flush=True)
+        RETRIEVAL[fmt].update(report["defaults"][fmt])
     write_text_atomically(args.out, json.dumps(report, indent=1) + "\n")
 
 

@@ -12,6 +12,7 @@ from finlora.errors import DataError
 from finlora.tasks.answers import LabelLists
 from finlora.tasks.base import Example, Split, Task
 from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
+from finlora.tasks.dedup import linked_groups
 from finlora.tasks.metrics import UNPARSED, classification_report
 from finlora.tasks.parsing import match_tag
 from finlora.tasks.tag_retrieval import TagRetriever
@@ -19,12 +20,14 @@ from finlora.tasks.tag_retrieval import TagRetriever
 FILES = {"finer": "finer_test_batched.jsonl.gz", "fnxl": "fnxl_test_batched.jsonl.gz"}
 _FINER_QUESTION = re.compile(r'What is best tag for entity "([^"]*)" in sentence: "')
 _FNXL_QUESTION = re.compile(r'What is the best us gaap tag for entity "([^"]*)" in sentence: "')
-# Retrieval settings, chosen on the dev split's recall@k (scripts/tag_retrieval_recall.py,
-# docs/results.md): tags ranked by their label words plus the words of the train sentences
-# they tag; FiNER's query is the 20 words either side of the numeral, FNXL's its sentence.
+# Retrieval settings, chosen on the dev split's recall@10 (scripts/tag_retrieval_recall.py,
+# docs/results.md): the query is the 20 words either side of the numeral; FiNER's tags are
+# ranked by their label words plus the words of the train sentences they tag, FNXL's (587
+# tags, 21 train prompts) by their label words alone.
 RETRIEVAL: dict[str, dict[str, Any]] = {"finer": {"docs": "labels+train", "window": 20},
-                                         "fnxl": {"docs": "labels+train", "window": None}}
-RETRIEVAL_K = 10  # the registry's default: FiNER dev recall@10 0.89, FNXL prompts < 6k tokens
+                                         "fnxl": {"docs": "labels", "window": 20}}
+_SPLITS: dict[str, list[str]] = {}  # per format: each bundled prompt's split, computed once
+RETRIEVAL_K = 10  # the registry's default: FiNER dev recall@10 0.88, FNXL prompts < 6k tokens
 
 
 def tag_options(prompt: str, fmt: str) -> list[str]:
@@ -74,13 +77,21 @@ class XBRLTagging(Task):
         self.max_new_tokens = 160 if fmt == "finer" else 640  # type: ignore[misc]
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
-        rows = examples_from_rows(read_jsonl(bundled(FILES[self.fmt])), FILES[self.fmt])
-        examples = [ex for ex in rows if split_of(ex.prompt) == split]
+        examples = self.prompts(split)
         examples = examples[:limit] if limit is not None else examples
         if self.retrieval_k:
             examples = [self.with_retrieved_tags(ex, add_gold=split == "train")
                         for ex in examples]
         return examples
+
+    def prompts(self, split: Split) -> list[Example]:
+        """The split's FinLoRA prompts; prompts sharing a near-duplicate sentence split
+        together (`finlora.tasks.dedup.linked_groups`)."""
+        rows = examples_from_rows(read_jsonl(bundled(FILES[self.fmt])), FILES[self.fmt])
+        if self.fmt not in _SPLITS:
+            owner = linked_groups([[s for _, s in self.numeral_sentences(ex)] for ex in rows])
+            _SPLITS[self.fmt] = [split_of(rows[k].prompt) for k in owner]
+        return [ex for ex, s in zip(rows, _SPLITS[self.fmt], strict=True) if s == split]
 
     def numeral_sentences(self, example: Example) -> list[tuple[str, str]]:
         """(numeral, its sentence) for each question of the prompt, in order."""
@@ -94,14 +105,14 @@ class XBRLTagging(Task):
     def retriever(self) -> TagRetriever:
         """The tag retriever (built once, from the train split for `labels+train`)."""
         if self._retriever is None:
-            rows = examples_from_rows(read_jsonl(bundled(FILES[self.fmt])), FILES[self.fmt])
+            rows = self.prompts("train")
             tags = tag_options(rows[0].prompt, self.fmt)
             if RETRIEVAL[self.fmt]["docs"] == "labels":
                 self._retriever = TagRetriever(tags)
             else:
                 self._retriever = TagRetriever.from_pairs(tags, [
                     (self.query(numeral, sentence), gold)
-                    for ex in rows if split_of(ex.prompt) == "train"
+                    for ex in rows
                     for (numeral, sentence), gold in zip(
                         self.numeral_sentences(ex), ex.target.split(","), strict=False)])
         return self._retriever
