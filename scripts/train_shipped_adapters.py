@@ -59,7 +59,7 @@ RECIPES: dict[str, dict[str, Any]] = {  # per group; command-line levers overrid
     "tagging": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=3e-4,
                     epochs=5, batch_size=4, max_seq_len=2048),
     "xbrl": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=3e-4, epochs=3,
-                 batch_size=4, max_seq_len=2304),
+                 batch_size=4, max_seq_len=2560),
 }
 COMMON = dict(quantization="none", dropout=0.05, grad_accum=1, seed=42, compile_layers=False)
 
