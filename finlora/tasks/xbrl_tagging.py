@@ -148,9 +148,19 @@ class XBRLTagging(Task):
         """None: the answer is a list of tags, one per numeral (see `answer_space`)."""
         return None
 
+    def retrieved(self, example: Example) -> Example:
+        """`example` with retrieved tags (an example from outside `load`, e.g. a user's
+        FinLoRA-format file, gets them here); unchanged without retrieval or when it has them."""
+        if not self.retrieval_k or "slot_tags" in example.meta:
+            return example
+        return self.with_retrieved_tags(example)
+
+    def render(self, example: Example, tokenizer: Any = None, chat: bool = False) -> str:
+        return super().render(self.retrieved(example), tokenizer, chat)
+
     def answer_space(self, example: Example) -> LabelLists:
         """One allowed tag per numeral of the prompt, decoded slot by slot."""
-        slots = example.meta.get("slot_tags")
+        slots = self.retrieved(example).meta.get("slot_tags")
         if slots:
             return LabelLists(tuple(tuple(top) for top in slots))
         return LabelLists.same(tuple(self.tag_set(example)), max(1, len(self.numerals(example))))

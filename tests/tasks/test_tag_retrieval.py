@@ -55,3 +55,12 @@ def test_retrieved_prompts_list_each_slots_tags_and_fnxl_fits_the_context() -> N
     finer = tasks.get("finer")
     for example in finer.load("train", limit=20):  # training prompts always list the gold tags
         assert all(tag in example.prompt for tag in example.target.split(","))
+
+
+def test_a_users_finlora_line_gets_retrieved_tags_when_rendered_and_decoded() -> None:
+    fnxl = tasks.get("fnxl")
+    raw = tasks.get("fnxl", retrieval_k=None).load("test", limit=1)[0]
+    outside = tasks.Example(raw.prompt, raw.target)  # as read from a user's file: no meta
+    assert fnxl.render(outside) == fnxl.load("test", limit=1)[0].prompt
+    space = fnxl.answer_space(outside)
+    assert isinstance(space, LabelLists) and all(len(slot) == 10 for slot in space.slots)
