@@ -29,16 +29,18 @@ def main() -> None:
     parser.add_argument("--adapter", type=Path, default=SHIPPED)
     parser.add_argument("--free", action="store_true", help="also free generation")
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--models", default="base,finetuned", help="base and/or finetuned")
     args = parser.parse_args()
     predictor = Predictor(adapters={"finetuned": args.adapter}, batch_size=args.batch_size)
     results: dict[str, dict] = {"command": f"python scripts/measure_finlora_xbrl.py "
-                                f"--limit {args.limit} {'--free' if args.free else ''}".strip(),
+                                f"--limit {args.limit} --models {args.models}"
+                                f"{' --free' if args.free else ''}",
                                 "host": platform.node(), "adapter": str(args.adapter),
                                 "rows": []}
     for name in SETS:
         modes = [True, False] if args.free and name != "xbrl_tags" else [True]
         for grounded in modes:
-            for use in ("base", "finetuned"):
+            for use in args.models.split(","):
                 task = tasks.get(name, grounded=grounded)
                 start = time.perf_counter()
                 result = evaluate(task, predictor=predictor, use_adapter=use, limit=args.limit)

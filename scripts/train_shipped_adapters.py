@@ -1,53 +1,67 @@
-"""Train (and evaluate) the adapters finlora ships for the embedded SmolLM2-135M-Instruct, and
-the adapters behind the other rows of docs/results.md.
+"""Train and evaluate the adapters for the embedded SmolLM2-135M-Instruct (one GPU, minutes).
 
-    python scripts/train_shipped_adapters.py --out runs/shipped            # GPU or CPU
-    python scripts/train_shipped_adapters.py --out runs/shipped --only sentiment,xbrl
-    python scripts/train_shipped_adapters.py --out runs/more --only ner,tagging,finlora-xbrl
-    python scripts/train_shipped_adapters.py --out runs/shipped --ship   # and install them
+    python scripts/train_shipped_adapters.py --out runs/shipped                # every group
+    python scripts/train_shipped_adapters.py --out runs/s --only sentiment --sentiment single
+    python scripts/train_shipped_adapters.py --out runs/x --smoke              # CPU check
 
-With --ship, each shipped adapter (sentiment, xbrl-extraction) is installed into
-finlora/adapters/<name>/ once trained: weights cast to bf16, finlora_metadata.json (with the
-tokenizer fingerprint that loading checks), metrics.jsonl, and a "Training record" section at
-the end of its README.md (metadata and the command that produced it; the text above it is kept).
+Groups (adapter folders under OUT/adapters/, one results JSON OUT/results-<tag>.json):
+  sentiment     FPB + FiQA + TFNS + NWGI train splits, one mixed adapter `sentiment`
+                (`--sentiment single`: one adapter per task; `both`: the two side by side).
+  ner           adapter `ner`: FinLoRA's NER train split.
+  tagging       adapter `xbrl-tagging`: FiNER train split with retrieved candidate tags
+                (top-10 per numeral), evaluated on FiNER and FNXL (retrieved tags too).
+  xbrl          adapter `xbrl-extraction`: questions built from four bundled filings
+                (finlora's own, and FinLoRA-shaped tag questions over ~60 facts); evaluated on
+                the two held-out filings and on FinLoRA's xbrl_tags / xbrl_value /
+                xbrl_formula sets, grounded and by free generation.
 
-Groups (each writes OUT/<adapter> and OUT/results-<group>/, a `finlora eval` results folder
-with base vs finetuned, as soon as it finishes):
-  sentiment     adapter `sentiment` (shipped): FPB + FiQA + TFNS + NWGI train splits mixed;
-                evaluated on the four test splits.
-  xbrl          adapter `xbrl-extraction` (shipped): questions built from four bundled filings;
-                evaluated on the two filings it never saw.
-  ner           adapter `ner`: FinLoRA's NER train split; evaluated on its test split.
-  tagging       adapter `xbrl-tagging`: FiNER-139 train split (FNXL's train prompts are longer
-                than the model's context); evaluated on FiNER and FNXL.
-  finlora-xbrl  no training: the shipped `xbrl-extraction` adapter against the base model on
-                FinLoRA's xbrl_tags / xbrl_value / xbrl_formula sets.
+Every test split is scored for the base model (unless --no-base), the adapter and the
+majority class of the train split, with accuracy, macro F1 and MCC. With --dev-select (the
+default) the adapter is scored on the dev split after each epoch and the best epoch's weights
+are kept: model selection on dev, never on test. The XBRL group has no dev split (fixed epochs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import platform
 import time
 from pathlib import Path
+from typing import Any
 
-from finlora.evaluation import evaluate, markdown_table, write_results
+import shipped_helpers as helpers
+
+from finlora import tasks
+from finlora.atomic import write_text_atomically
+from finlora.evaluation import evaluate
 from finlora.infer import Predictor
+from finlora.models import load_tokenizer, resolve_model
 from finlora.tasks import Example, XBRLExtraction
+from finlora.tasks.finlora_xbrl_questions import tag_questions
 from finlora.train import TrainConfig, finetune
+from finlora.train.class_balance import Rebalanced
+from finlora.train.recipe_options import BestOnDev
 from finlora.xbrl import load_filing
 
 FILINGS = Path(__file__).resolve().parents[1] / "examples" / "filings"
 TRAIN_FILINGS = ["amazon-10k-2022-12-31", "microsoft-10k-2015-06-30", "netflix-10k-2023-12-31",
                  "globalarena-10q-2024-09-30"]
 HELD_OUT_FILINGS = ["tesla-10q-2024-06-30", "apple-10q-2025-03-29"]
+SENTIMENT_TASKS = ["fpb", "fiqa", "tfns", "nwgi"]
+GROUPS = ["sentiment", "ner", "tagging", "xbrl"]
 
-SENTIMENT = dict(quantization="none", rank=8, alpha=16, dropout=0.05, target_modules="all-linear",
-                 learning_rate=5e-4, epochs=3, batch_size=32, grad_accum=1, max_seq_len=256,
-                 seed=42)
-XBRL = dict(quantization="none", rank=8, alpha=16, dropout=0.05, target_modules="all-linear",
-            learning_rate=3e-4, epochs=6, batch_size=4, grad_accum=1, max_seq_len=1536, seed=42)
+RECIPES: dict[str, dict[str, Any]] = {  # per group; command-line levers override these
+    "sentiment": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=5e-4,
+                      epochs=3, batch_size=64, max_seq_len=256),
+    "ner": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=5e-4, epochs=2,
+                batch_size=64, max_seq_len=1024),
+    "tagging": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=3e-4,
+                    epochs=5, batch_size=4, max_seq_len=2048),
+    "xbrl": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=3e-4, epochs=3,
+                 batch_size=4, max_seq_len=2560),
+}
+COMMON = dict(quantization="none", dropout=0.05, grad_accum=1, seed=42, compile_layers=False)
 
 
 class FilingQuestions(XBRLExtraction):
@@ -63,118 +77,197 @@ class FilingQuestions(XBRLExtraction):
         return self.examples[:limit] if limit else self.examples
 
 
-NER = dict(SENTIMENT, max_seq_len=1024)
-TAGGING = dict(XBRL, learning_rate=3e-4, epochs=4, batch_size=4, max_seq_len=3456)
-SHIPPED = Path(__file__).resolve().parents[1] / "finlora" / "adapters"
-FINLORA_XBRL = ["xbrl_tags", "xbrl_value", "xbrl_formula"]
-GROUPS = ["sentiment", "xbrl", "ner", "tagging", "finlora-xbrl"]
+class FinLoRAStyleQuestions(XBRLExtraction):
+    """FinLoRA-shaped tag questions (`finlora_xbrl_questions.tag_questions`) over filings."""
+
+    def __init__(self, folders: list[str], name: str, per_label: int = 3) -> None:
+        super().__init__("xbrl_tags")
+        self.name = name
+        self.examples = [ex for seed, folder in enumerate(folders)
+                         for ex in tag_questions(load_filing(FILINGS / folder),
+                                                 per_label=per_label, seed=seed)]
+
+    def load(self, split="test", limit=None) -> list[Example]:  # noqa: ARG002 - one set
+        return self.examples[:limit] if limit else self.examples
 
 
-def compare(adapter_dir: Path, task_list: list, out: Path, *, batch_size: int,
-            limit: int | None) -> None:
-    """Base vs adapter on each task (one model in memory), written to `out` after each task."""
-    predictor = Predictor(adapters={"finetuned": adapter_dir}, batch_size=batch_size)
-    base, tuned = [], []
-    for task in task_list:
-        base.append(evaluate(task, predictor=predictor, use_adapter="base", limit=limit))
-        tuned.append(evaluate(task, adapter=str(adapter_dir), predictor=predictor,
-                              use_adapter="finetuned", limit=limit))
-        write_results(out, base, tuned)
-        print(markdown_table(base[-1:], tuned[-1:]), flush=True)
+class Run:
+    """One invocation: the levers, the time budget, and the results JSON written as it goes."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.began = time.perf_counter()
+        self.tokenizer = load_tokenizer(resolve_model(None))
+        self.adapters: list[Path] = []
+        self.results: dict[str, Any] = {
+            "command": args.command_line, "host": platform.node(), "levers": self.levers(),
+            "groups": {}, "skipped": [], "timings": {}}
+
+    def levers(self) -> dict[str, Any]:
+        a = self.args
+        return {"rank": a.rank, "targets": a.targets, "epochs": a.epochs, "lr": a.lr,
+                "schedule": a.schedule, "label_smoothing": a.label_smoothing,
+                "class_balance": a.class_balance, "sentiment": a.sentiment,
+                "dev_select": a.dev_select}
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.began
+
+    def config(self, group: str) -> TrainConfig:
+        a = self.args
+        values = {**COMMON, **RECIPES[group], "lr_schedule": a.schedule,
+                  "label_smoothing": a.label_smoothing}
+        for key, value in (("rank", a.rank), ("target_modules", a.targets),
+                           ("epochs", a.epochs), ("learning_rate", a.lr)):
+            if value is not None:
+                values[key] = value
+        if a.smoke:
+            values.update(max_steps=2, batch_size=2, limit=4)
+        return TrainConfig.build(**values)
+
+    def train(self, name: str, group: str, task_list: list, dev: bool) -> Path:
+        """Train adapter `name` on `task_list`, selecting the epoch on dev when `dev`."""
+        folder = self.args.out / "adapters" / name
+        wrapped = [Rebalanced(t, self.args.class_balance) if self.args.class_balance and
+                   t.kind == "classification" else t for t in task_list]
+        hook = None
+        if dev and self.args.dev_select:
+            hook = BestOnDev(helpers.dev_scorer(task_list, self.tokenizer, 64,
+                                                4 if self.args.smoke else None))
+        start = time.perf_counter()
+        result = finetune(wrapped, config=self.config(group), output_dir=folder,
+                          on_epoch_end=hook, progress=False)
+        self.results["timings"][f"train_{name}_s"] = round(time.perf_counter() - start, 1)
+        self.results["groups"].setdefault(group, {}).setdefault("training", {})[name] = {
+            "config": self.config(group).model_dump(mode="json"), "metrics": result.metrics,
+            "tasks": [t.name for t in task_list],
+            "n_train": sum(len(t.load("train", 4 if self.args.smoke else None))
+                           for t in wrapped if not isinstance(t, FilingQuestions)) or None,
+            "dev_curve": hook.history if hook else None,
+            "best_epoch": hook.best_epoch if hook else None}
+        helpers.to_bf16(folder)
+        self.adapters.append(folder)
+        self.save()
+        return folder
+
+    def evaluate(self, group: str, adapter: Path, task_list: list, *, base: bool) -> None:
+        """Base (optional), adapter and majority baseline on each task's test split."""
+        predictor = Predictor(adapters={"finetuned": adapter}, batch_size=self.args.batch_size)
+        rows = self.results["groups"].setdefault(group, {}).setdefault("test", [])
+        limit = 2 if self.args.smoke else self.args.eval_limit
+        for task in task_list:
+            task = tasks.get(task) if isinstance(task, str) else task
+            row: dict[str, Any] = {"task": task.name, "adapter": adapter.name}
+            with_base = base and not task.name.endswith("_free")  # base free text: known 0%
+            for use in (["base"] if with_base else []) + ["finetuned"]:
+                result = evaluate(task, predictor=predictor, use_adapter=use, limit=limit)
+                preds, gold = helpers.flat_answers(task, result.predictions,
+                                                   task.load("test", limit))
+                metrics = {k: v for k, v in result.metrics.items()
+                           if k not in ("confusion", "per_class")}
+                row[use] = {**metrics, "mcc": helpers.mcc(preds, gold)
+                            if task.kind != "extraction" else None,
+                            "parse_failure_rate": result.parse_failure_rate,
+                            "seconds": round(result.seconds, 1)}
+            examples = task.load("test", limit)
+            row["n"] = len(examples)
+            row["majority"] = helpers.majority_baseline(task, examples)
+            row["test_classes"] = (helpers.class_distribution(task, examples)
+                                   if task.kind != "extraction" else None)
+            rows.append(row)
+            print(json.dumps({k: row[k] for k in ("task", "n")} | {
+                u: row[u].get("accuracy") for u in ("base", "finetuned") if u in row}),
+                flush=True)
+            self.save()
+
+    def save(self) -> None:
+        self.results["timings"]["elapsed_s"] = round(self.elapsed(), 1)
+        self.args.out.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(self.args.out / f"results-{self.args.tag}.json",
+                              json.dumps(self.results, indent=1, default=str) + "\n")
 
 
-def train(task, config: dict, out: Path, timings: dict) -> Path:
-    start = time.perf_counter()
-    result = finetune(task, config=TrainConfig.build(**config), output_dir=out)
-    timings[f"train_{out.name}_s"] = round(time.perf_counter() - start, 1)
-    return result.adapter_dir
-
-
-RECORD = "## Training record"
-
-
-def ship(adapter_dir: Path, name: str) -> Path:
-    """Install a trained adapter as finlora/adapters/<name> (see the module docstring)."""
-    import torch
-    from safetensors.torch import load_file, save_file
-
-    target = SHIPPED / name
-    target.mkdir(parents=True, exist_ok=True)
-    weights = load_file(adapter_dir / "adapter_model.safetensors")
-    save_file({k: v.to(torch.bfloat16).contiguous() for k, v in weights.items()},
-              target / "adapter_model.safetensors", metadata={"format": "pt"})
-    for file in ("adapter_config.json", "finlora_metadata.json", "metrics.jsonl"):
-        shutil.copy(adapter_dir / file, target / file)
-    meta = json.loads((adapter_dir / "finlora_metadata.json").read_text())
-    readme = target / "README.md"
-    text = readme.read_text().split(RECORD)[0].rstrip() if readme.is_file() else f"# {name}"
-    metrics, tokenizer = meta.get("metrics", {}), meta.get("tokenizer", {})
-    rows = [("base model", meta["base_model"]), ("tasks", ", ".join(meta["tasks"])),
-            ("examples", f"{meta['n_examples']} ({meta['split']} split)"),
-            ("data sha256", meta["data_hash"]),
-            ("tokenizer", ", ".join(f"{k} {v}" for k, v in tokenizer.items())),
-            ("steps / final loss", f"{metrics.get('steps')} / {metrics.get('final_loss')}"),
-            ("versions", ", ".join(f"{k} {v}" for k, v in meta.get("versions", {}).items())),
-            ("finlora", meta["finlora_version"]), ("weights", "cast to bf16 for shipping")]
-    table = "\n".join(f"| {key} | `{value}` |" for key, value in rows)
-    readme.write_text(f"{text}\n\n{RECORD}\n\nWritten by `scripts/train_shipped_adapters.py "
-                      f"--ship` from `{METADATA_NAME}`.\n\n| | |\n|---|---|\n{table}\n\n"
-                      f"Reproduced by: `{meta.get('command', 'unknown')}`\n")
-    return target
-
-
-METADATA_NAME = "finlora_metadata.json"
+def run_group(run: Run, group: str) -> None:
+    args, base = run.args, not run.args.no_base
+    if group == "sentiment":
+        modes = ["multi", "single"] if args.sentiment == "both" else [args.sentiment]
+        for mode in modes:
+            if mode == "multi":
+                adapter = run.train("sentiment", group, tasks.get_many(SENTIMENT_TASKS), True)
+                run.evaluate(group, adapter, SENTIMENT_TASKS, base=base)
+            else:
+                for name in SENTIMENT_TASKS:
+                    adapter = run.train(f"sentiment-{name}", group, [tasks.get(name)], True)
+                    run.evaluate(group, adapter, [name], base=base and mode == modes[0])
+    elif group == "ner":
+        adapter = run.train("ner", group, [tasks.get("ner")], True)
+        run.evaluate(group, adapter, ["ner"], base=base)
+    elif group == "tagging":
+        adapter = run.train("xbrl-tagging", group, [tasks.get("finer")], True)
+        run.evaluate(group, adapter, ["finer", "fnxl"], base=base)
+    else:
+        adapter = run.train("xbrl-extraction", group,
+                            [FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"),
+                             FinLoRAStyleQuestions(TRAIN_FILINGS, "finlora_style_train")], False)
+        finlora_sets = [tasks.get(n) for n in ("xbrl_tags", "xbrl_value", "xbrl_formula")]
+        if args.free:
+            for name in ("xbrl_value", "xbrl_formula"):
+                free = tasks.get(name, grounded=False)
+                free.name = f"{name}_free"
+                finlora_sets.append(free)
+        run.evaluate(group, adapter, [
+            FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout"),
+            FinLoRAStyleQuestions(HELD_OUT_FILINGS, "finlora_style_heldout", per_label=1),
+            *finlora_sets], base=base)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", default="sentiment,xbrl",
-                        help=f"comma-separated groups among {GROUPS}")
+    parser.add_argument("--only", default=",".join(GROUPS), help=f"groups among {GROUPS}")
+    parser.add_argument("--tag", default="run", help="names the results file")
+    parser.add_argument("--pack", type=Path, default=None,
+                        help="also tar the adapters (bf16) into ≤15 MiB tars in this folder")
+    parser.add_argument("--rank", type=int, default=None)
+    parser.add_argument("--targets", choices=["attention", "all-linear"], default=None)
+    parser.add_argument("--epochs", type=float, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--schedule", choices=["cosine", "linear", "constant"], default="cosine")
+    parser.add_argument("--label-smoothing", type=float, default=0.0)
+    parser.add_argument("--class-balance", type=float, default=0.0,
+                        help="resample classes towards balance: 0 off, 0.5 sqrt, 1 full")
+    parser.add_argument("--sentiment", choices=["multi", "single", "both"], default="multi")
+    parser.add_argument("--no-dev-select", dest="dev_select", action="store_false")
+    parser.add_argument("--no-base", action="store_true", help="skip the base-model scores")
+    parser.add_argument("--no-free", dest="free", action="store_false",
+                        help="skip free generation on FinLoRA's xbrl_value / xbrl_formula")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="start no further group after this many seconds")
+    parser.add_argument("--batch-size", type=int, default=32, help="evaluation batch size")
     parser.add_argument("--eval-limit", type=int, default=None)
-    parser.add_argument("--smoke", action="store_true",
-                        help="A few steps on a few examples: checks the recipe runs end to end.")
-    parser.add_argument("--ship", action="store_true",
-                        help="Install the trained shipped adapters into finlora/adapters/.")
+    parser.add_argument("--smoke", action="store_true", help="2 steps, 4 examples, 2 to score")
     args = parser.parse_args()
-    if args.ship and args.smoke:
-        parser.error("--ship installs real adapters; it does not go with --smoke")
+    args.command_line = "python " + " ".join(sys.argv)
     groups = args.only.split(",")
     if unknown := set(groups) - set(GROUPS):
         parser.error(f"unknown groups {sorted(unknown)}; choose among {GROUPS}")
-    if args.smoke:
-        for config in (SENTIMENT, XBRL, NER, TAGGING):
-            config.update(max_steps=1, batch_size=2, limit=2)
-        args.eval_limit = 2
-    timings: dict[str, float] = {}
-    out, limit = args.out, args.eval_limit
-    for group in groups:  # in the order given
-        if group == "sentiment":
-            adapter = train("sentiment", SENTIMENT, out / "sentiment", timings)
-            if args.ship:
-                ship(adapter, "sentiment")
-            compare(adapter, ["fpb", "fiqa", "tfns", "nwgi"], out / "results-sentiment",
-                    batch_size=64, limit=limit)
-        elif group == "xbrl":
-            adapter = train(FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"), XBRL,
-                            out / "xbrl-extraction", timings)
-            if args.ship:
-                ship(adapter, "xbrl-extraction")
-            compare(adapter, [FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout")],
-                    out / "results-xbrl", batch_size=8, limit=limit)
-        elif group == "ner":
-            adapter = train("ner", NER, out / "ner", timings)
-            compare(adapter, ["ner"], out / "results-ner", batch_size=64, limit=limit)
-        elif group == "tagging":
-            adapter = train("finer", TAGGING, out / "xbrl-tagging", timings)
-            compare(adapter, ["finer", "fnxl"], out / "results-tagging", batch_size=8,
-                    limit=limit)
-        else:  # finlora-xbrl
-            compare(SHIPPED / "xbrl-extraction", FINLORA_XBRL,
-                    out / "results-finlora-xbrl", batch_size=8, limit=limit)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "timings.json").write_text(json.dumps(timings, indent=1))
-    print(timings)
+    run = Run(args)
+    for group in groups:
+        if args.budget_s is not None and run.elapsed() > args.budget_s:
+            run.results["skipped"].append(group)
+            continue
+        run_group(run, group)
+        if args.pack:
+            args.pack.mkdir(parents=True, exist_ok=True)
+            for old in args.pack.glob(f"adapters-{args.tag}-*.tar"):
+                old.unlink()
+            run.results["tars"] = [p.name for p in helpers.pack(run.adapters, args.pack,
+                                                                f"adapters-{args.tag}")]
+        run.save()
+    print(json.dumps(run.results["timings"]), flush=True)
 
 
 if __name__ == "__main__":

@@ -173,17 +173,24 @@ class Predictor:
                                 end=end,
                                 prefix_cache=self._prefixes.setdefault(self._state, PrefixCache()))
 
-    def score_label_lists(self, prompts: Sequence[str], labels: Sequence[Sequence[str]],
+    def score_label_lists(self, prompts: Sequence[str],
+                          labels: Sequence[Sequence[str]] | Sequence[Sequence[Sequence[str]]],
                           lengths: Sequence[int], *, separator: str = ",",
                           adapter: str | None = None, normalization: Normalization | None = None,
                           ) -> list[list[LabelScores]]:
         """Constrained decoding of answers that are lists of labels (`tag1,tag2,...`): slot by
         slot, every prompt's next label is chosen by label scoring after the labels chosen so
-        far, so every answer is well-formed and every item an allowed label.
+        far, so every answer is well-formed and every item an allowed label. `labels[i]` is
+        prompt i's allowed labels, or one list of allowed labels per slot.
 
         Tags are long identifiers whose tails the model copies from the prompt once the first
         tokens are chosen; a per-token mean would favour the longest tag, so the default here
         is the tag's whole probability (`"sum"` of log-probabilities)."""
+        def allowed(i: int, slot: int) -> list[str]:
+            options = labels[i]
+            per_slot = bool(options) and not isinstance(options[0], str)
+            return list(options[slot] if per_slot else options)  # type: ignore[arg-type]
+
         chosen: list[list[LabelScores]] = [[] for _ in prompts]
         for slot in range(max(lengths, default=0)):
             active = [i for i, n in enumerate(lengths) if slot < n]
@@ -193,8 +200,8 @@ class Predictor:
                     continue
                 texts = [prompts[i] + "".join(ls.best + separator for ls in chosen[i])
                          for i in group]
-                scored = self.score_labels(texts, [labels[i] for i in group], adapter=adapter,
-                                           end=None if last else separator,
+                scored = self.score_labels(texts, [allowed(i, slot) for i in group],
+                                           adapter=adapter, end=None if last else separator,
                                            normalization=normalization or self.normalization
                                            or "sum")
                 for i, ls in zip(group, scored, strict=True):
@@ -236,8 +243,8 @@ class Predictor:
             lists = [i for i, s in enumerate(spaces)
                      if isinstance(s, LabelLists) and s.separator == separator]
             slots = self.score_label_lists(
-                [prompts[i] for i in lists], [list(spaces[i].labels) for i in lists],
-                [spaces[i].slots for i in lists], separator=separator, adapter=adapter)
+                [prompts[i] for i in lists], [spaces[i].slots for i in lists],
+                [len(spaces[i].slots) for i in lists], separator=separator, adapter=adapter)
             for i, per_slot in zip(lists, slots, strict=True):
                 text = separator.join(ls.best for ls in per_slot)
                 results[i] = Prediction(text=text, answer=parsed(i, text),

@@ -30,12 +30,16 @@ class Labels:
 
 @dataclass(frozen=True)
 class LabelLists:
-    """`slots` labels joined by `separator`, each one of `labels`."""
+    """One label per slot, joined by `separator`; slot `i`'s label is one of `slots[i]`."""
 
-    labels: tuple[str, ...]
-    slots: int
+    slots: tuple[tuple[str, ...], ...]
     separator: str = ","
     normalization: Normalization = "sum"
+
+    @classmethod
+    def same(cls, labels: tuple[str, ...], n: int, separator: str = ",") -> LabelLists:
+        """`n` slots that all allow `labels`."""
+        return cls((labels,) * n, separator)
 
 
 @dataclass(frozen=True)

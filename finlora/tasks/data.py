@@ -12,12 +12,13 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split
+from finlora.tasks.dedup import normalized, split_keys
 
 DATA_DIR = Path(__file__).parent / "data"
 # fractions of train / dev; the rest is test
@@ -32,6 +33,26 @@ def split_of(key: str, fractions: tuple[float, float] = SPLIT_FRACTIONS) -> Spli
     if bucket < fractions[0] + fractions[1]:
         return "dev"
     return "test"
+
+
+def split_deduplicated(examples: list[Example], text_of: Callable[[Example], str],
+                       fractions: tuple[float, float] = SPLIT_FRACTIONS,
+                       ) -> dict[Split, list[Example]]:
+    """Examples by split, deduplicated before splitting: a later example whose input text
+    equals an earlier one once normalized (URLs stripped...) is dropped, and near duplicates
+    (`finlora.tasks.dedup`) share their group's split, so none straddles train and test."""
+    seen: set[str] = set()
+    kept: list[tuple[Example, str]] = []
+    for example in examples:
+        text = text_of(example)
+        key = normalized(text)
+        if key not in seen:
+            seen.add(key)
+            kept.append((example, text))
+    out: dict[Split, list[Example]] = {"train": [], "dev": [], "test": []}
+    for (example, _), key in zip(kept, split_keys([t for _, t in kept]), strict=True):
+        out[split_of(key, fractions)].append(example)
+    return out
 
 
 def _open_text(path: Path) -> io.TextIOBase:

@@ -13,7 +13,7 @@ from finlora.tasks.ner import NER
 from finlora.tasks.sentiment import VARIANTS, Sentiment
 from finlora.tasks.xbrl_extraction import FILES as EXTRACTION_FILES
 from finlora.tasks.xbrl_tagging import FILES as TAGGING_FILES
-from finlora.tasks.xbrl_tagging import XBRLTagging
+from finlora.tasks.xbrl_tagging import RETRIEVAL_K, XBRLTagging
 
 _REGISTRY: dict[str, Callable[..., Task]] = {}
 GROUPS: dict[str, tuple[str, ...]] = {"sentiment": tuple(VARIANTS)}
@@ -31,7 +31,7 @@ for _variant in VARIANTS:
 register("ner", NER)
 register("headline", Headline)
 for _fmt in TAGGING_FILES:
-    register(_fmt, lambda f=_fmt, **kw: XBRLTagging(f, **kw))
+    register(_fmt, lambda f=_fmt, **kw: XBRLTagging(f, **{"retrieval_k": RETRIEVAL_K, **kw}))
 for _name in EXTRACTION_FILES:
     register(_name, lambda n=_name, **kw: FinLoRAXBRL(n, **kw))
 

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split
 from finlora.tasks.classification import LabelTask
-from finlora.tasks.data import bundled, examples_from_rows, read_csv, read_jsonl, split_of
+from finlora.tasks.data import (
+    bundled,
+    examples_from_rows,
+    read_csv,
+    read_jsonl,
+    split_deduplicated,
+)
+from finlora.tasks.dedup import groups
 
 THREE = ("negative", "neutral", "positive")
 SEVEN = ("strong negative", "moderately negative", "mildly negative", "neutral",
@@ -49,7 +56,9 @@ class Sentiment(LabelTask):
 
     Splits: FPB's test split is FinLoRA's `fpb_test` (so numbers compare with the paper); its
     train / dev splits are the rest of Financial PhraseBank (50% agreement), minus every test
-    sentence. FiQA, TFNS and NWGI are split 70/10/20 by a hash of the input text.
+    sentence and every near duplicate of one. FiQA, TFNS and NWGI are deduplicated (texts equal
+    once normalized, URLs stripped) and split 70/10/20 by a hash of the input text, near
+    duplicates together (`finlora.tasks.dedup`).
     """
 
     def __init__(self, variant: str = "fpb", fix_tfns_labels: bool = True) -> None:
@@ -73,20 +82,33 @@ class Sentiment(LabelTask):
         if self.name == "fpb":
             examples = rows if split == "test" else self._phrasebank(split, rows)
         else:
-            examples = [ex for ex in rows if split_of(input_text(ex.prompt)) == split]
+            key = (self.name, self.fix_tfns_labels)
+            if key not in _SPLITS:
+                _SPLITS[key] = split_deduplicated(rows, lambda ex: input_text(ex.prompt))
+            examples = list(_SPLITS[key][split])
         return examples[:limit] if limit is not None else examples
 
     def _phrasebank(self, split: Split, test: list[Example]) -> list[Example]:
-        """Financial PhraseBank sentences not in the FPB test split, 90/10 train/dev."""
-        test_keys = {_key(input_text(ex.prompt)) for ex in test}
-        examples = []
-        for row in read_csv(bundled("fpb_50agree_minus_holdout.csv.gz")):
-            sentence = row["sentence"]
-            if _key(sentence) in test_keys or row["in_finlora_fpb_test"] == "yes":
-                continue
-            if split_of(sentence, (0.9, 0.1)) == split:
-                examples.append(Example(self.prompt_for(sentence), row["label"]))
-        return examples
+        """Financial PhraseBank sentences that are neither in the FPB test split nor near
+        duplicates of a test sentence, deduplicated, split 90/10 train/dev (near duplicates
+        together)."""
+        if "fpb" not in _SPLITS:
+            test_keys = {_key(input_text(ex.prompt)) for ex in test}
+            rows = [row for row in read_csv(bundled("fpb_50agree_minus_holdout.csv.gz"))
+                    if _key(row["sentence"]) not in test_keys
+                    and row["in_finlora_fpb_test"] != "yes"]
+            tests = [input_text(ex.prompt) for ex in test]
+            owner = groups(tests + [row["sentence"] for row in rows])
+            rows = [row for i, row in enumerate(rows) if owner[len(tests) + i] >= len(tests)]
+            candidates = [Example(self.prompt_for(row["sentence"]), row["label"])
+                          for row in rows]
+            _SPLITS["fpb"] = split_deduplicated(candidates, lambda ex: input_text(ex.prompt),
+                                                (0.9, 0.1))
+        return list(_SPLITS["fpb"][split])
+
+
+# deduplicated splits per (variant, label fix), computed once per process
+_SPLITS: dict[object, dict[str, list[Example]]] = {}
 
 
 def _key(text: str) -> str:

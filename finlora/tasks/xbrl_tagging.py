@@ -12,12 +12,22 @@ from finlora.errors import DataError
 from finlora.tasks.answers import LabelLists
 from finlora.tasks.base import Example, Split, Task
 from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
+from finlora.tasks.dedup import linked_groups
 from finlora.tasks.metrics import UNPARSED, classification_report
 from finlora.tasks.parsing import match_tag
+from finlora.tasks.tag_retrieval import TagRetriever
 
 FILES = {"finer": "finer_test_batched.jsonl.gz", "fnxl": "fnxl_test_batched.jsonl.gz"}
 _FINER_QUESTION = re.compile(r'What is best tag for entity "([^"]*)" in sentence: "')
 _FNXL_QUESTION = re.compile(r'What is the best us gaap tag for entity "([^"]*)" in sentence: "')
+# Retrieval settings, chosen on the dev split's recall@10 (scripts/tag_retrieval_recall.py,
+# docs/results.md): the query is the 20 words either side of the numeral; FiNER's tags are
+# ranked by their label words plus the words of the train sentences they tag, FNXL's (587
+# tags, 21 train prompts) by their label words alone.
+RETRIEVAL: dict[str, dict[str, Any]] = {"finer": {"docs": "labels+train", "window": 20},
+                                         "fnxl": {"docs": "labels", "window": 20}}
+_SPLITS: dict[str, list[str]] = {}  # per format: each bundled prompt's split, computed once
+RETRIEVAL_K = 10  # the registry's default: FiNER dev recall@10 0.88, FNXL prompts < 6k tokens
 
 
 def tag_options(prompt: str, fmt: str) -> list[str]:
@@ -28,6 +38,13 @@ def tag_options(prompt: str, fmt: str) -> list[str]:
     else:
         listing = prompt.split("Provide nothing else\n", 1)[1].split("\n", 1)[0]
     return [tag.strip().rstrip(".") for tag in listing.split(",") if tag.strip()]
+
+
+def _listing(prompt: str, fmt: str) -> str:
+    """The tag listing of a FiNER / FNXL prompt, as written."""
+    if fmt == "finer":
+        return prompt.split("tags options: ,", 1)[1].split(". Answer", 1)[0]
+    return prompt.split("Provide nothing else\n", 1)[1].split("\n", 1)[0]
 
 
 def finer_prompt(tags: Sequence[str], items: Sequence[tuple[str, str]]) -> str:
@@ -47,30 +64,111 @@ class XBRLTagging(Task):
     kind: ClassVar = "tagging"
     max_new_tokens: ClassVar[int] = 160
 
-    def __init__(self, fmt: str = "finer") -> None:
+    def __init__(self, fmt: str = "finer", retrieval_k: int | None = None) -> None:
+        """`retrieval_k`: list only the top-k retrieved tags per numeral in each prompt (and
+        decode among them); None: FinLoRA's prompt with every tag (the default)."""
         if fmt not in FILES:
             raise DataError(f"unknown XBRL tagging format {fmt!r}: {sorted(FILES)}")
         self.name = fmt
         self.fmt = fmt
+        self.retrieval_k = retrieval_k
+        self._retriever: TagRetriever | None = None
         # longest gold answer in the SmolLM2 tokenizer: FiNER 105 tokens, FNXL 490 (30 tags)
         self.max_new_tokens = 160 if fmt == "finer" else 640  # type: ignore[misc]
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
+        examples = self.prompts(split)
+        examples = examples[:limit] if limit is not None else examples
+        if self.retrieval_k:
+            examples = [self.with_retrieved_tags(ex, add_gold=split == "train")
+                        for ex in examples]
+        return examples
+
+    def prompts(self, split: Split) -> list[Example]:
+        """The split's FinLoRA prompts; prompts sharing a near-duplicate sentence split
+        together (`finlora.tasks.dedup.linked_groups`)."""
         rows = examples_from_rows(read_jsonl(bundled(FILES[self.fmt])), FILES[self.fmt])
-        examples = [ex for ex in rows if split_of(ex.prompt) == split]
-        return examples[:limit] if limit is not None else examples
+        if self.fmt not in _SPLITS:
+            owner = linked_groups([[s for _, s in self.numeral_sentences(ex)] for ex in rows])
+            _SPLITS[self.fmt] = [split_of(rows[k].prompt) for k in owner]
+        return [ex for ex, s in zip(rows, _SPLITS[self.fmt], strict=True) if s == split]
+
+    def numeral_sentences(self, example: Example) -> list[tuple[str, str]]:
+        """(numeral, its sentence) for each question of the prompt, in order."""
+        pattern = _FINER_QUESTION if self.fmt == "finer" else _FNXL_QUESTION
+        matches = list(pattern.finditer(example.prompt))
+        ends = [m.start() for m in matches[1:]] + [len(example.prompt)]
+        return [(m.group(1), example.prompt[m.end():end].split("\nOutput US GAAP", 1)[0]
+                 .strip().rstrip('?"').strip())
+                for m, end in zip(matches, ends, strict=True)]
+
+    def retriever(self) -> TagRetriever:
+        """The tag retriever (built once, from the train split for `labels+train`)."""
+        if self._retriever is None:
+            rows = self.prompts("train")
+            tags = tag_options(rows[0].prompt, self.fmt)
+            if RETRIEVAL[self.fmt]["docs"] == "labels":
+                self._retriever = TagRetriever(tags)
+            else:
+                self._retriever = TagRetriever.from_pairs(tags, [
+                    (self.query(numeral, sentence), gold)
+                    for ex in rows
+                    for (numeral, sentence), gold in zip(
+                        self.numeral_sentences(ex), ex.target.split(","), strict=False)])
+        return self._retriever
+
+    def query(self, numeral: str, sentence: str) -> str:
+        """The retrieval query for a numeral: its sentence, or the words around it."""
+        window = RETRIEVAL[self.fmt]["window"]
+        tokens = sentence.split()
+        at = next((i for i, t in enumerate(tokens) if numeral in t), None)
+        if window is None or at is None:
+            return sentence
+        return " ".join(tokens[max(0, at - window):at + window + 1])
+
+    def with_retrieved_tags(self, example: Example, add_gold: bool = False) -> Example:
+        """The example with its prompt listing only the retrieved tags (their union over the
+        numerals, alphabetical), and each numeral's top-k in `meta["slot_tags"]`. `add_gold`
+        (train split): the gold tags are added, so training always shows the right answer."""
+        everything = self.tag_set(example)
+        slots = [self.retriever().top(self.query(n, s), self.retrieval_k or 10)
+                 for n, s in self.numeral_sentences(example)]
+        if add_gold:
+            gold = [t.strip() for t in example.target.split(",")]
+            slots = [top + [g] if g not in top else top
+                     for top, g in zip(slots, gold, strict=False)] + [[g] for g in gold[len(slots):]]
+        listed = sorted({t for top in slots for t in top})
+        old = _listing(example.prompt, self.fmt)
+        separator = "," if self.fmt == "finer" else ", "
+        prompt = example.prompt.replace(old, separator.join(listed), 1)
+        return Example(prompt, example.target, {**example.meta, "all_tags": everything,
+                                                "slot_tags": slots})
 
     def candidates(self, example: Example) -> None:
         """None: the answer is a list of tags, one per numeral (see `answer_space`)."""
         return None
 
+    def retrieved(self, example: Example) -> Example:
+        """`example` with retrieved tags (an example from outside `load`, e.g. a user's
+        FinLoRA-format file, gets them here); unchanged without retrieval or when it has them."""
+        if not self.retrieval_k or "slot_tags" in example.meta:
+            return example
+        return self.with_retrieved_tags(example)
+
+    def render(self, example: Example, tokenizer: Any = None, chat: bool = False) -> str:
+        return super().render(self.retrieved(example), tokenizer, chat)
+
     def answer_space(self, example: Example) -> LabelLists:
         """One allowed tag per numeral of the prompt, decoded slot by slot."""
-        return LabelLists(tuple(self.tag_set(example)), max(1, len(self.numerals(example))))
+        slots = self.retrieved(example).meta.get("slot_tags")
+        if slots:
+            return LabelLists(tuple(tuple(top) for top in slots))
+        return LabelLists.same(tuple(self.tag_set(example)), max(1, len(self.numerals(example))))
 
     def tag_set(self, example: Example) -> list[str]:
         """The tags a prompt allows for each of its numerals."""
-        return example.meta.get("tags") or tag_options(example.prompt, self.fmt)
+        return (example.meta.get("all_tags") or example.meta.get("tags")
+                or tag_options(example.prompt, self.fmt))
 
     def numerals(self, example: Example) -> list[str]:
         pattern = _FINER_QUESTION if self.fmt == "finer" else _FNXL_QUESTION

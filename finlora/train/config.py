@@ -45,6 +45,10 @@ class TrainConfig(BaseModel):
     variant: str = Field("lora", description="LoRA variant: a name in train/variants.py.")
     # optimisation
     learning_rate: float = Field(1e-4, gt=0, description="Peak learning rate (AdamW).")
+    lr_schedule: Literal["cosine", "linear", "constant"] = Field(
+        "cosine", description="After warm-up: cosine or linear decay to 0, or constant.")
+    label_smoothing: float = Field(0.0, ge=0, lt=1,
+                                   description="Label smoothing of the answer-token loss.")
     warmup_ratio: float = Field(0.03, ge=0, lt=1, description="Linear warm-up, share of steps.")
     weight_decay: float = Field(0.0, ge=0)
     max_grad_norm: float | None = Field(1.0, gt=0, description="Gradient clipping; None = off.")

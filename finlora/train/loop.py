@@ -22,6 +22,7 @@ from finlora.torchrun import Dist
 from finlora.train import checkpoint as ckpt
 from finlora.train.config import TrainConfig
 from finlora.train.data import Plan, Tokenized, collate, merge_micro_batches
+from finlora.train.recipe_options import EpochHook, epoch_end
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Optim:
 
 def train(items: list[Tokenized], plan: Plan, trainee: Trainee, optim: Optim,
           config: TrainConfig, world: Dist, output_dir: Path, *, start: int, fingerprint: str,
-          pad_id: int, progress: bool) -> list[dict[str, Any]]:
+          pad_id: int, progress: bool,
+          on_epoch_end: EpochHook | None = None) -> list[dict[str, Any]]:
     """Steps `start` .. `plan.total_steps`; returns one record per step run. Rank 0 appends
     every `log_every`-th record to metrics.jsonl; a checkpoint every `save_every` steps."""
     metrics_path = output_dir / "metrics.jsonl"
@@ -68,6 +70,9 @@ def train(items: list[Tokenized], plan: Plan, trainee: Trainee, optim: Optim,
                     handle.write(json.dumps(record) + "\n")
             bar.update(task_id, advance=1, status=f"loss {record['loss']:.4f} · "
                                                   f"{record['tokens_per_s']:.0f} tok/s")
+            end = epoch_end(plan.n_examples / plan.global_batch, done, plan.total_steps)
+            if on_epoch_end is not None and end is not None:
+                on_epoch_end(end, trainee.model)
             if config.save_every and done % config.save_every == 0 and done < plan.total_steps:
                 ckpt.save_checkpoint(output_dir, done, model=trainee.model,
                                      optimizer=optim.optimizer, scheduler=optim.scheduler,

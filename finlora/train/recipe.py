@@ -9,7 +9,7 @@ The stages, each a function of what the ones before made (and each testable alon
 2. `setup_model`: the frozen base (quantized as configured) with fresh LoRA adapters, wrapped
    in the answer-only loss; under torchrun that loss is wrapped in DDP (one full model per
    process). Distributed training is this one difference plus the data plan's split.
-3. `setup_optimizer`: AdamW over the adapter weights, cosine schedule with warm-up.
+3. `setup_optimizer`: AdamW over the adapter weights, the LR schedule with warm-up.
 4. `train` (train/loop.py): the steps, checkpointing every `save_every`.
 5. `save`: rank 0 writes the adapter folder, its model card and metadata (and the merge).
 
@@ -40,6 +40,7 @@ from finlora.train.config import TrainConfig
 from finlora.train.data import Plan, Tokenized, data_hash, make_plan, tokenize_examples
 from finlora.train.export import merge_adapter, save_adapter
 from finlora.train.loop import Optim, Trainee, summarize, train
+from finlora.train.recipe_options import EpochHook, make_scheduler
 from finlora.train.trainable import AnswerLoss, build_model, check_target_modules
 
 
@@ -66,12 +67,13 @@ class TrainData:
 def finetune(tasks: str | Task | Sequence[str | Task], base_model: str | None = None,
              config: TrainConfig | None = None, output_dir: str | Path = "runs/finlora", *,
              resume: bool = False, merge: bool = False, progress: bool = True,
-             device: str | None = None) -> TrainResult:
+             device: str | None = None, on_epoch_end: EpochHook | None = None) -> TrainResult:
     """Finetune `base_model` (None = the embedded model) with (Q)LoRA on `tasks`.
 
     Writes a PEFT adapter folder at `output_dir` (+ finlora_metadata.json, README.md,
     metrics.jsonl). With `resume=True`, continues from the newest checkpoint there. With
     `merge=True`, also writes `output_dir/merged`: the adapter merged into a dequantized base.
+    `on_epoch_end(EpochEnd, model)` runs after each epoch (see `recipe_options.BestOnDev`).
     Under torchrun every process calls it with the same arguments.
     """
     config = config or TrainConfig()
@@ -92,7 +94,7 @@ def finetune(tasks: str | Task | Sequence[str | Task], base_model: str | None = 
                                          dist=world)
         history = train(data.items, data.plan, trainee, optim, config, world, output_dir,
                         start=start, fingerprint=fingerprint, pad_id=data.pad_id,
-                        progress=progress)
+                        progress=progress, on_epoch_end=on_epoch_end)
         metrics = summarize(history, output_dir, world, data.plan)
         meta = run_metadata(task_list, base_model, model_path, config, data, world, metrics)
         return save(trainee.model, output_dir, meta, world, merge_into=model_path if merge else None)
@@ -152,7 +154,7 @@ def setup_model(model_path: str, config: TrainConfig, world: Dist) -> Trainee:
     DDP-wrapped when there is more than one process (frozen weights are not synchronized)."""
     check_target_modules(model_path, config.target_module_names)
     model = build_model(model_path, config, world.device)
-    loss_fn = AnswerLoss(model)
+    loss_fn = AnswerLoss(model, label_smoothing=config.label_smoothing)
     runner: torch.nn.Module = loss_fn
     if world.enabled:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -167,13 +169,12 @@ def setup_model(model_path: str, config: TrainConfig, world: Dist) -> Trainee:
 
 def setup_optimizer(params: list[torch.nn.Parameter], config: TrainConfig, total_steps: int,
                     device: torch.device) -> Optim:
-    """AdamW (fused on CUDA) and a cosine schedule with `warmup_ratio` linear warm-up."""
-    from transformers import get_cosine_schedule_with_warmup
-
+    """AdamW (fused on CUDA) and the configured schedule (`lr_schedule`) after a
+    `warmup_ratio` linear warm-up."""
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate,
                                   weight_decay=config.weight_decay, fused=device.type == "cuda")
-    scheduler = get_cosine_schedule_with_warmup(
-        optimizer, math.ceil(config.warmup_ratio * total_steps), total_steps)
+    scheduler = make_scheduler(optimizer, config.lr_schedule,
+                               math.ceil(config.warmup_ratio * total_steps), total_steps)
     return Optim(optimizer, scheduler)
 
 

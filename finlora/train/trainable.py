@@ -106,14 +106,16 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
 
 
 class AnswerLoss(nn.Module):
-    """Summed cross-entropy over answer tokens, divided by `normalizer`.
+    """Summed cross-entropy over answer tokens (optionally label-smoothed), divided by
+    `normalizer`.
 
     Wrap this module (not the PEFT model) in DDP: its forward is the whole training graph.
     """
 
-    def __init__(self, model: PeftModel) -> None:
+    def __init__(self, model: PeftModel, label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.model = model
+        self.label_smoothing = label_smoothing
         self.decoder, self.lm_head = split_causal_lm(model)
         if self.decoder is None or self.lm_head is None:
             raise ModelError("the base model has no decoder / output embeddings to train")
@@ -129,7 +131,8 @@ class AnswerLoss(nn.Module):
         for start in range(0, targets.numel(), CE_CHUNK):
             logits = self.lm_head(hidden[start:start + CE_CHUNK]).float()
             total = total + nn.functional.cross_entropy(
-                logits, targets[start:start + CE_CHUNK], reduction="sum")
+                logits, targets[start:start + CE_CHUNK], reduction="sum",
+                label_smoothing=self.label_smoothing)
         return total / normalizer
 
 
