@@ -106,10 +106,11 @@ def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> i
     """Compile the norms, attention and MLP blocks of every decoder layer; return how many.
 
     Linear layers inside them stay eager, except fused LoRA layers (fused_layers.py) when
-    `trace_fused_lora`. Call the compiled model inside `compiler_settings()`. The blocks are compiled, not the layer itself,
-    because gradient checkpointing wraps the layer's forward (the compiled blocks run again,
-    compiled, when the backward recomputes them). Undo with `uncompile_decoder_layers`. Needs
-    a torch.compile backend: Triton on CUDA, a C++ compiler on CPU.
+    `trace_fused_lora`. Call the compiled model inside `compiler_settings()` (`AnswerLoss`
+    does). The blocks are compiled, not the layer itself, because gradient checkpointing
+    wraps the layer's forward (the compiled blocks run again, compiled, when the backward
+    recomputes them). Undo with `uncompile_decoder_layers`. Needs a torch.compile backend:
+    Triton on CUDA, a C++ compiler on CPU.
     """
     blocks = 0
     for layer in _decoder_layers(model):

@@ -27,33 +27,36 @@ from finlora.train.fast_lora import LoRALinearFunction, base_inputs
 
 
 class FusedLora:
-    """The fused forward shared by both layer classes (mixed in before PEFT's class)."""
+    """The fused forward shared by both layer classes (mixed in before PEFT's class, whose
+    attributes it reads: adapters, dropout, scaling, the base layer)."""
 
     fused: bool = True  # False: PEFT's own forward, always
 
     def cache_base(self) -> None:
         """Keep the nf4 base weight's packed bytes and fp32 block scales (double quantization
         undone once); call again if the base layer is moved to another device."""
-        self._base = base_inputs(self.get_base_layer())  # type: ignore[attr-defined]
+        layer: Any = self
+        self._base = base_inputs(layer.get_base_layer())
 
     def fusable(self, args: tuple, kwargs: dict) -> bool:
         """Whether this call is the plain case the fused function computes."""
-        adapters = self.active_adapters  # type: ignore[attr-defined]
-        return (self.fused and not args and not kwargs and not self.disable_adapters  # type: ignore[attr-defined]
-                and not self.merged and len(adapters) == 1  # type: ignore[attr-defined]
-                and adapters[0] in self.lora_A  # type: ignore[attr-defined]
-                and adapters[0] not in self.lora_variant)  # type: ignore[attr-defined]
+        layer: Any = self
+        adapters = layer.active_adapters
+        return (self.fused and not args and not kwargs and not layer.disable_adapters
+                and not layer.merged and len(adapters) == 1 and adapters[0] in layer.lora_A
+                and adapters[0] not in layer.lora_variant)
 
     def fused_forward(self, x: torch.Tensor) -> torch.Tensor:
-        name = self.active_adapters[0]  # type: ignore[attr-defined]
-        dropout = self.lora_dropout[name]  # type: ignore[attr-defined]
-        p = dropout.p if isinstance(dropout, nn.Dropout) and self.training else 0.0  # type: ignore[attr-defined]
-        base = self.get_base_layer()  # type: ignore[attr-defined]
+        layer: Any = self
+        name = layer.active_adapters[0]
+        dropout = layer.lora_dropout[name]
+        p = dropout.p if isinstance(dropout, nn.Dropout) and layer.training else 0.0
+        base = layer.get_base_layer()
         packed, scales, nf4 = self._base
         return LoRALinearFunction.apply(
-            x, self.lora_A[name].weight, self.lora_B[name].weight,  # type: ignore[attr-defined]
+            x, layer.lora_A[name].weight, layer.lora_B[name].weight,
             base.weight if packed is None else packed, scales, base.bias, nf4,
-            float(self.scaling[name]), float(p))  # type: ignore[attr-defined]
+            float(layer.scaling[name]), float(p))
 
 
 class FusedLoraLinear(FusedLora, PeftLoraLinear):
