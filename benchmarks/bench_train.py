@@ -51,7 +51,7 @@ from finlora.train.compiled_layers import (
     uncompile_decoder_layers,
 )
 from finlora.train.data import IGNORE_INDEX, Tokenized, collate, merge_micro_batches
-from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
+from finlora.train.fused_layers import set_fused
 from finlora.train.trainable import AnswerLoss, lora_config
 
 HERE = Path(__file__).parent
@@ -132,12 +132,12 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     else:
         model.gradient_checkpointing_disable()
     if path == "finlora":
-        patch_lora_layers(model)
+        set_fused(model, on=True)
         if args.compile:
             compile_decoder_layers(model, trace_fused_lora=args.trace_lora)
     else:
         uncompile_decoder_layers(model)
-        unpatch_lora_layers(model)
+        set_fused(model, on=False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path == "finlora" and device.type == "cuda")
     kind = "short" if case.startswith("short") else "long"
@@ -202,7 +202,7 @@ def profile_step(model, loss_fn, config, device, compiled: bool, trace_lora: boo
     from torch.profiler import ProfilerActivity, profile
 
     model.gradient_checkpointing_disable()
-    patch_lora_layers(model)
+    set_fused(model, on=True)
     if compiled:
         compile_decoder_layers(model, trace_fused_lora=trace_lora)
     items = finlora_items(make_examples("long", 8, config.vocab_size, 7))
@@ -285,10 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         model = build_lora_model(config, device, dtype, args.dropout, qlora_recipe)
         loss_fn = AnswerLoss(model)
         kinds = {type(m.get_base_layer()).__name__ for m in model.modules() if hasattr(m, "lora_A")}
-        print(f"{'/'.join(model_paths)}: LoRA layers {patch_lora_layers(model)} fused-eligible, "
+        print(f"{'/'.join(model_paths)}: LoRA layers {set_fused(model)} fused-eligible, "
               f"base layers {kinds}, ready in {time.perf_counter() - began:.0f}s on {device} "
               f"({torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'})", flush=True)
-        unpatch_lora_layers(model)
+        set_fused(model, on=False)
         for case in args.cases.split(","):
             for path in model_paths:
                 try:

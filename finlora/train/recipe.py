@@ -97,7 +97,8 @@ def finetune(tasks: str | Task | Sequence[str | Task], base_model: str | None = 
                         progress=progress, on_epoch_end=on_epoch_end)
         metrics = summarize(history, output_dir, world, data.plan)
         meta = run_metadata(task_list, base_model, model_path, config, data, world, metrics)
-        return save(trainee.model, output_dir, meta, world, merge_into=model_path if merge else None)
+        return save(trainee.model, output_dir, meta, world,
+                    merge_into=model_path if merge else None)
     finally:
         torchrun.teardown(world)
 

@@ -36,7 +36,8 @@ def test_labels_cover_only_the_answer_and_eos(tokenizer, fpb) -> None:
         if label != IGNORE_INDEX:
             assert item.input_ids[i + 1] == label
     prompt_len = len(tokenizer(example.prompt.rstrip(), add_special_tokens=False)["input_ids"])
-    assert item.labels[prompt_len - 1] != IGNORE_INDEX and item.labels[prompt_len - 2] == IGNORE_INDEX
+    assert item.labels[prompt_len - 1] != IGNORE_INDEX
+    assert item.labels[prompt_len - 2] == IGNORE_INDEX
 
 
 def test_chat_template_renders_through_the_task(tokenizer, fpb) -> None:
@@ -65,7 +66,8 @@ def test_packing_restarts_positions_and_keeps_every_token(tokenizer, fpb) -> Non
     assert packed["input_ids"].shape[1] <= 256
     # every example starts a new position-id run; label counts are identical
     assert int((packed["position_ids"] == 0).sum()) >= 6
-    assert int((packed["labels"] != IGNORE_INDEX).sum()) == int((plain["labels"] != IGNORE_INDEX).sum())
+    answers = [int((batch["labels"] != IGNORE_INDEX).sum()) for batch in (packed, plain)]
+    assert answers[0] == answers[1]
     assert int(packed["n_tokens"]) == sum(len(it.input_ids) for it in items)
 
 
