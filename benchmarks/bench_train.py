@@ -12,9 +12,11 @@ logits, cross-entropy masked to the answer), torch AdamW, model in training mode
 to fp32, as the QLoRA and PEFT docs do it), on a second model built after the other paths.
 finlora path: `finlora.train` — packed rows (position-id restarts), the fused LoRA layer,
 compiled norm / attention / MLP blocks with the fused LoRA layers traced in (`compile_layers`),
-answer-only LM head (`AnswerLoss`), fused AdamW. Each row: --warmup steps, the timed batches
-once untimed (every batch shape compiled), then the timed batches; rows count the graphs
-compiled while timed.
+answer-only LM head (`AnswerLoss`), fused AdamW. Peers (`train_peers.py`): `hf-packed`,
+`hf-packed-liger` and `unsloth` (when importable), one packed row a step. Each row: --warmup
+steps, the timed batches once untimed (every batch shape compiled), then the timed batches;
+rows count the graphs compiled while timed. A loss-parity check from one shared LoRA init
+follows the rows; the headline of each case is finlora against its fastest other path.
 
 Cases: `short` = FPB-length examples (prompt / answer lengths of FPB's train split, random
 token ids), 64 a step; `short8` = 8 a step; `short8x2` = 2 micro-batches of 8 a step (FinLoRA's
@@ -26,6 +28,8 @@ per token (forward + input gradient; LoRA trains no base-weight gradient), the L
 answer tokens only and causal attention per example — the same useful work for every path.
 
     python benchmarks/bench_train.py                       # GPU: full table, 3 paths
+    python benchmarks/bench_train.py --paths finlora,stock,hf-packed,hf-packed-liger,unsloth \
+        --cases long,short,short8x2,short8 --dropout 0.05,0    # GPU: against the peers
     python benchmarks/bench_train.py --tiny --steps 2      # CPU smoke test, tiny model
 """
 
@@ -196,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", default="finlora,stock,stock-qlora",
                         help="finlora; stock = transformers + peft + bitsandbytes on the bf16 "
                              "model; stock-qlora = the same after PEFT's "
-                             "prepare_model_for_kbit_training (fp32 norms, embeddings, LM head)")
+                             "prepare_model_for_kbit_training (fp32 norms, embeddings, LM "
+                             "head); peers: hf-packed, hf-packed-liger, unsloth (train_peers.py)")
     parser.add_argument("--short-batch", type=int, default=64,
                         help="examples per step in the short case (every path)")
     parser.add_argument("--steps", type=int, default=6)
@@ -253,9 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         unpatch_lora_layers(model)
         for dropout in dropouts:
             train_peers.set_dropout(model, dropout)
-            for case in cases:
+            for case in cases:  # a case starts with every path or none (a whole headline)
+                out_of_time = time.perf_counter() - began_run > args.time_budget
                 for path in model_paths:
-                    if time.perf_counter() - began_run > args.time_budget:
+                    if out_of_time:
                         result = {"path": path, "case": case, "dropout": dropout,
                                   "error": "skipped: --time-budget spent"}
                     else:

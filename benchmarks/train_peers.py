@@ -78,26 +78,36 @@ def load_lora(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
 
 
 @contextlib.contextmanager
-def liger_kernels(model: nn.Module) -> Iterator[None]:
-    """Liger's Llama kernels on the base model of PEFT model `model` while inside; afterwards
-    every module attribute and modeling_llama global Liger set is as it was."""
-    from liger_kernel.transformers import apply_liger_kernel_to_llama
-    from transformers.models.llama import modeling_llama
-
-    base = model.get_base_model()
-    modules = list(base.modules())
+def restored_afterwards(modules: list[nn.Module], namespaces: list) -> Iterator[None]:
+    """Undo on exit whatever is set, inside, on the instances of `modules` (their `__dict__`)
+    and in the module `namespaces`: the way to run a monkey-patching library for one row."""
     before = [dict(vars(m)) for m in modules]
-    globals_before = dict(vars(modeling_llama))
+    namespaces_before = [dict(vars(n)) for n in namespaces]
     try:
-        apply_liger_kernel_to_llama(rope=True, rms_norm=True, swiglu=True, cross_entropy=False,
-                                    fused_linear_cross_entropy=True, model=base)
         yield
     finally:
         for module, saved in zip(modules, before, strict=True):
             for key in set(vars(module)) - set(saved):
                 delattr(module, key)
             vars(module).update(saved)
-        vars(modeling_llama).update(globals_before)
+        for namespace, saved in zip(namespaces, namespaces_before, strict=True):
+            for key in set(vars(namespace)) - set(saved):
+                delattr(namespace, key)
+            vars(namespace).update(saved)
+
+
+@contextlib.contextmanager
+def liger_kernels(model: nn.Module) -> Iterator[None]:
+    """Liger's Llama kernels on the base model of PEFT model `model` while inside (what
+    transformers' Trainer does for `use_liger_kernel`); on exit, all Liger set is undone."""
+    from liger_kernel.transformers import apply_liger_kernel_to_llama
+    from transformers.models.llama import modeling_llama
+
+    base = model.get_base_model()
+    with restored_afterwards(list(base.modules()), [modeling_llama]):
+        apply_liger_kernel_to_llama(rope=True, rms_norm=True, swiglu=True, cross_entropy=False,
+                                    fused_linear_cross_entropy=True, model=base)
+        yield
 
 
 def kernels(path: str, model: nn.Module) -> contextlib.AbstractContextManager:
@@ -134,7 +144,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parity-tol", type=float, default=0.05,
                         help="largest per-step loss difference from stock that counts as parity")
     parser.add_argument("--time-budget", type=float, default=float("inf"),
-                        help="seconds: rows not started by then are recorded as skipped")
+                        help="seconds: cases not started by then are recorded as skipped "
+                             "(the parity check and the JSON still follow)")
 
 
 def run_row(path: str, case: str, dropout: float, model: nn.Module,
