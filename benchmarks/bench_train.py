@@ -240,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             gpu = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
             write_text_atomically(args.out, json.dumps({
                 "device": gpu, "torch": torch.__version__, "dropout": dropouts,
+                "versions": train_peers.versions(),
+                "paths": {p: train_peers.SETUPS.get(p, "") for p in paths},
                 "results": results, "parity": parity, "headline": train_peers.headline(results),
                 "profile_long_finlora": profile}, indent=2))
 

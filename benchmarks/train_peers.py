@@ -1,21 +1,17 @@
 """Peer training paths beside finlora's in `bench_train.py`, and how their rows are compared.
 
-Peers, on the same nf4 model, LoRA config and examples as the bench's own paths:
-- `hf-packed`: stock transformers + peft, the step's examples flattened into one row whose
-  position ids restart per example (transformers then builds its packed-sequence block mask
-  under sdpa), labels on the answer tokens, `model(...).loss`; no padding, one pass a step.
-- `hf-packed-liger`: the same with Liger's Llama kernels (RoPE, RMSNorm, SwiGLU, fused linear
-  cross-entropy), applied to the PEFT model's base model with `apply_liger_kernel_to_llama(model=)`
-  as transformers' Trainer does for `use_liger_kernel`; undone after each row, so the other
-  paths run unpatched.
-- `unsloth`: Unsloth's FastLanguageModel when `unsloth` is importable (`unsloth_peer.py`, in a
-  process of its own: Unsloth patches transformers when imported). Never a finlora dependency.
+Peers, on the same nf4 model, LoRA config and examples as the bench's own paths (`SETUPS`):
+`hf-packed` (stock transformers + peft, the step's examples as one row whose position ids
+restart per example: transformers' packed-sequence mask under sdpa, no padding),
+`hf-packed-liger` (the same with Liger's Llama kernels, applied per row as transformers'
+Trainer applies them to a PEFT model, undone after it), `unsloth` (when importable, in a
+process of its own: `unsloth_peer.py`; never a finlora dependency).
 
-Loss parity: every path starts from the same LoRA weights (captured once from the first model
-and loaded before the check), takes `--parity-steps` AdamW steps at dropout 0 on one fixed batch
-of 8 FPB-length examples, and its per-step losses are compared with stock's (HF, padded,
-unpacked); a path further than `--parity-tol` at any step is flagged in its rows.
-The headline of each case is finlora against the fastest other path in it.
+Loss parity: every path starts from the same LoRA weights (captured once from the first model),
+takes `--parity-steps` AdamW steps at dropout 0 on one fixed batch of 8 FPB-length examples,
+and its per-step losses are compared with stock's (HF, padded, unpacked); a path further than
+`--parity-tol` at any step is flagged in its rows. The headline of each case is finlora
+against the fastest other path in it.
 """
 
 from __future__ import annotations
@@ -32,6 +28,17 @@ from torch import nn
 IGNORE = -100
 PEERS = ("hf-packed", "hf-packed-liger", "unsloth")
 PARITY_REFERENCE = "stock"
+SETUPS = {  # what each path runs, recorded in the results JSON
+    "finlora": "finlora.train: packed rows, fused LoRA layers traced into compiled blocks, "
+               "answer-only LM head, fused AdamW",
+    "stock": "transformers + peft, right-padded micro-batches, model(...).loss, AdamW",
+    "stock-qlora": "stock after peft's prepare_model_for_kbit_training (fp32 norms / head)",
+    "hf-packed": "transformers + peft, the step as one packed row (position ids restart, "
+                 "packed-sequence mask under sdpa), model(...).loss, AdamW",
+    "hf-packed-liger": "hf-packed + Liger 0.8.5 apply_liger_kernel_to_llama(model=base): RoPE, "
+                       "RMSNorm, SwiGLU, fused linear cross-entropy",
+    "unsloth": "Unsloth FastLanguageModel nf4, LoRA without gradient checkpointing, packed row",
+}
 
 
 def packed_row(examples: list[tuple[list[int], int]], device) -> dict[str, torch.Tensor]:
@@ -269,6 +276,19 @@ def print_report(results: list[dict], heads: list[dict], parity: dict) -> None:
         print(f"headline {h['case']} dropout {h['dropout']}: finlora {h['finlora_tokens_per_s']:,.0f}"
               f" tokens/s = {h['speedup']:.2f}× the fastest peer, {h['fastest_peer']} "
               f"({h['peer_tokens_per_s']:,.0f}, parity {h['peer_parity']}){memory}", flush=True)
+
+
+def versions() -> dict[str, str | None]:
+    """Installed versions of the libraries the paths run on (None: not installed)."""
+    from importlib import metadata
+
+    def version(name: str) -> str | None:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            return metadata.version(name)
+        return None
+
+    names = ("transformers", "peft", "bitsandbytes", "liger-kernel", "unsloth", "triton")
+    return {name: version(name) for name in names}
 
 
 def error_row(path: str, case: str, dropout: float, exc: BaseException) -> dict:
