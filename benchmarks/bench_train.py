@@ -55,7 +55,7 @@ from finlora.atomic import write_text_atomically
 from finlora.models import default_dtype
 from finlora.train import TrainConfig
 from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
-from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
+from finlora.train.fused_layers import set_fused
 from finlora.train.trainable import AnswerLoss, lora_config
 
 HERE = Path(__file__).parent
@@ -170,7 +170,7 @@ def profile_step(model, loss_fn, config, device, compiled: bool, trace_lora: boo
     from torch.profiler import ProfilerActivity, profile
 
     model.gradient_checkpointing_disable()
-    patch_lora_layers(model)
+    set_fused(model, on=True)
     if compiled:
         compile_decoder_layers(model, trace_fused_lora=trace_lora)
     items = finlora_items(make_examples("long", 8, config.vocab_size, 7))
@@ -254,10 +254,10 @@ def main(argv: list[str] | None = None) -> int:
         loss_fn = AnswerLoss(model)
         init = init or train_peers.lora_state(model)  # every path's LoRA init for the parity check
         kinds = {type(m.get_base_layer()).__name__ for m in model.modules() if hasattr(m, "lora_A")}
-        print(f"{'/'.join(model_paths)}: LoRA layers {patch_lora_layers(model)} fused-eligible, "
+        print(f"{'/'.join(model_paths)}: LoRA layers {set_fused(model)} fused-eligible, "
               f"base layers {kinds}, ready in {time.perf_counter() - began:.0f}s on {device} "
               f"({torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'})", flush=True)
-        unpatch_lora_layers(model)
+        set_fused(model, on=False)
         for dropout in dropouts:
             train_peers.set_dropout(model, dropout)
             for case in cases:  # a case starts with every path or none (a whole headline)

@@ -9,7 +9,7 @@ import train_peers
 
 from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
 from finlora.train.data import IGNORE_INDEX, Tokenized, collate, merge_micro_batches
-from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
+from finlora.train.fused_layers import set_fused
 
 
 def stock_batch(examples, device):
@@ -39,12 +39,12 @@ def finlora_batch(items: list[Tokenized], device) -> dict[str, torch.Tensor]:
 def prepare_path(path: str, model, args) -> None:
     """finlora's layers (fused LoRA, compiled blocks) for its path, PEFT's for every other."""
     if path == "finlora":
-        patch_lora_layers(model)
+        set_fused(model, on=True)
         if args.compile:
             compile_decoder_layers(model, trace_fused_lora=args.trace_lora)
     else:
         uncompile_decoder_layers(model)
-        unpatch_lora_layers(model)
+        set_fused(model, on=False)
 
 
 def train_step(path: str, micro: list, model, loss_fn, device) -> torch.Tensor:

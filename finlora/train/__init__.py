@@ -5,13 +5,29 @@
     result.adapter_dir  # a standard PEFT adapter folder
 
 The recipe is train/recipe.py (setup_data / setup_model / setup_optimizer / train / save);
-LoRA variants are registered in train/variants.py. See docs/training.md.
+LoRA variants are registered in train/variants.py. See docs/training.md. Names are imported
+when first used, so importing one submodule does not load the whole recipe.
 """
 
-from finlora.train.config import TARGET_PRESETS, TrainConfig
-from finlora.train.export import merge_adapter
-from finlora.train.recipe import TrainResult, finetune
-from finlora.train.variants import LORA_VARIANTS, LoraVariant
+from __future__ import annotations
 
-__all__ = ["LORA_VARIANTS", "TARGET_PRESETS", "LoraVariant", "TrainConfig", "TrainResult",
-           "finetune", "merge_adapter"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "LORA_VARIANTS": "finlora.train.variants",
+    "LoraVariant": "finlora.train.variants",
+    "TARGET_PRESETS": "finlora.train.config",
+    "TrainConfig": "finlora.train.config",
+    "TrainResult": "finlora.train.recipe",
+    "finetune": "finlora.train.recipe",
+    "merge_adapter": "finlora.train.export",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'finlora.train' has no attribute {name!r}")

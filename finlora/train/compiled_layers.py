@@ -15,10 +15,20 @@ bitsandbytes layers) is left out (`torch.compiler.disable`): the graphs break ar
 it runs as it is. All layers share one compiled code object, compiled once per shape family
 (batch rows and row length become dynamic after the first change), so training does not
 recompile per step. The residual adds between blocks stay eager (a small share of the time).
+
+Compiler settings are scoped, never set globally: AOTAutograd's CSE is switched off inside
+finlora's backend only (`_inductor_without_cse`), and the recompile limit is raised only
+inside `compiler_settings()`, which the answer-only loss enters on every call: dynamo reads
+the limit whenever a call misses its guards (a recompile), not only at the first call.
+The blocks are compiled with nn.Module's own `compile()`; which modules finlora compiled or
+kept eager is recorded here (weak references), not on the modules.
 """
 
 from __future__ import annotations
 
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -27,6 +37,20 @@ from torch import nn
 from finlora.models import split_causal_lm
 
 RECOMPILE_LIMIT = 64  # compiled variants per code object (graph pieces × shape families)
+
+# modules finlora compiled, and the eager forwards of those it wrapped in torch.compiler.disable
+_COMPILED: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+_EAGER: weakref.WeakKeyDictionary[nn.Module, Callable | None] = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def compiler_settings() -> Iterator[None]:
+    """The dynamo settings compiled decoder blocks need, for the duration of the block: a
+    recompile limit of at least `RECOMPILE_LIMIT` per code object."""
+    config = torch._dynamo.config
+    name = "recompile_limit" if hasattr(config, "recompile_limit") else "cache_size_limit"
+    with config.patch(**{name: max(getattr(config, name), RECOMPILE_LIMIT)}):
+        yield
 
 
 def compiler_works(device: torch.device) -> str | None:
@@ -48,7 +72,9 @@ def _opaque(module: nn.Module, trace_fused_lora: bool) -> bool:
     except finlora's fused LoRA layers when `trace_fused_lora`."""
     from peft.tuners.lora import LoraLayer
 
-    if trace_fused_lora and "_finlora_peft_forward" in vars(module):
+    from finlora.train.fused_layers import FusedLora
+
+    if trace_fused_lora and isinstance(module, FusedLora) and module.fused:
         return False
     return isinstance(module, LoraLayer) or (
         "Linear" in type(module).__name__ and type(module) is not nn.Linear)
@@ -79,33 +105,42 @@ def _decoder_layers(model: nn.Module) -> list[nn.Module]:
 def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> int:
     """Compile the norms, attention and MLP blocks of every decoder layer; return how many.
 
-    Linear layers inside them stay eager, except fused LoRA layers (`patch_lora_layers` first)
-    when `trace_fused_lora`. The blocks are compiled, not the layer itself,
+    Linear layers inside them stay eager, except fused LoRA layers (fused_layers.py) when
+    `trace_fused_lora`. Call the compiled model inside `compiler_settings()`. The blocks are compiled, not the layer itself,
     because gradient checkpointing wraps the layer's forward (the compiled blocks run again,
     compiled, when the backward recomputes them). Undo with `uncompile_decoder_layers`. Needs
     a torch.compile backend: Triton on CUDA, a C++ compiler on CPU.
     """
-    torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit,
-                                                RECOMPILE_LIMIT)
     blocks = 0
     for layer in _decoder_layers(model):
         for module in layer.modules():
-            if _opaque(module, trace_fused_lora) and "_finlora_eager_forward" not in vars(module):
-                module._finlora_eager_forward = module.forward
+            if _opaque(module, trace_fused_lora) and module not in _EAGER:
+                _EAGER[module] = vars(module).get("forward")  # None: the class's forward
                 module.forward = torch.compiler.disable(module.forward, recursive=True)
         for block in layer.children():
-            if not _opaque(block, trace_fused_lora) and block._compiled_call_impl is None:
+            if not _opaque(block, trace_fused_lora) and block not in _COMPILED:
                 block.compile(backend=_inductor_without_cse)
+                _COMPILED.add(block)
                 blocks += 1
     return blocks
+
+
+def is_compiled(block: nn.Module) -> bool:
+    """Whether `compile_decoder_layers` compiled `block` (and it was not uncompiled since)."""
+    return block in _COMPILED
 
 
 def uncompile_decoder_layers(model: nn.Module) -> None:
     """Undo `compile_decoder_layers` (eager forwards everywhere again)."""
     for layer in _decoder_layers(model):
         for block in layer.children():
-            block._compiled_call_impl = None
+            if block in _COMPILED:
+                block._compiled_call_impl = None  # what nn.Module.compile() set; no public undo
+                _COMPILED.discard(block)
         for module in layer.modules():
-            eager: Any = vars(module).pop("_finlora_eager_forward", None)
-            if eager is not None:
-                module.forward = eager
+            if module in _EAGER:
+                eager = _EAGER.pop(module)
+                if eager is None:
+                    del module.forward
+                else:
+                    module.forward = eager

@@ -8,17 +8,16 @@ does the whole layer in the compute dtype: the adapter product is accumulated in
 output in place, and the backward keeps only the dropped-out input (the layer input itself,
 shared by q/k/v or gate/up, when there is no dropout), a boolean dropout mask and the rank-r
 intermediate; it dequantizes an nf4 weight again rather than keeping it. The double
-quantization of nf4 block scales is undone once, when the layer is patched (`_nf4_scales`).
+quantization of nf4 block scales is undone once, when the layer is built (`_nf4_scales`).
 The adapter weights stay fp32 masters (gradients come back in fp32); the saved adapter is
 unchanged, standard PEFT.
 
-`patch_lora_layers(model)` switches every eligible layer (plain LoRA / rsLoRA, one active
-adapter, base nn.Linear or bnb Linear4bit) to this path; DoRA and int8 layers keep PEFT's.
+The layers that call it are fused_layers.py's (PEFT LoRA layers of finlora's own, for plain
+LoRA / rsLoRA over nn.Linear or bnb Linear4bit bases); DoRA and int8 layers keep PEFT's.
 """
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import torch
@@ -30,8 +29,8 @@ def _nf4_scales(state: Any) -> torch.Tensor:
 
     bitsandbytes undoes the double quantization of the scales on every dequantization (two
     more kernels and a page of Python per call); a frozen base weight needs it once. The
-    cache (`patch_lora_layers` keeps it on the layer) costs 4 bytes per 64 weights: 0.44 GB
-    for an 8B model.
+    cache (each fused layer keeps its own) costs 4 bytes per 64 weights: 0.44 GB for an 8B
+    model.
     """
     if state.nested:
         import bitsandbytes.functional as bnbf
@@ -107,54 +106,7 @@ class LoRALinearFunction(torch.autograd.Function):
         return grad_x, grad_a, grad_b, None, None, None, None, None, None
 
 
-def _fast_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """Replacement `forward` of a PEFT LoRA layer; PEFT's own for anything unusual."""
-    adapters = self.active_adapters
-    if (args or kwargs or self.disable_adapters or self.merged or len(adapters) != 1
-            or adapters[0] not in self.lora_A or adapters[0] in self.lora_variant):
-        return self._finlora_peft_forward(x, *args, **kwargs)
-    name = adapters[0]
-    dropout = self.lora_dropout[name]
-    p = dropout.p if isinstance(dropout, nn.Dropout) and self.training else 0.0
-    base = self.base_layer
-    weight, scales, nf4 = self._finlora_base
-    return LoRALinearFunction.apply(x, self.lora_A[name].weight, self.lora_B[name].weight,
-                                    base.weight if weight is None else weight, scales,
-                                    base.bias, nf4, float(self.scaling[name]), float(p))
-
-
-def _eligible(module: nn.Module) -> bool:
-    from peft.tuners.lora import LoraLayer
-
-    if not isinstance(module, LoraLayer) or not hasattr(module, "lora_variant"):
-        return False
-    base = module.get_base_layer()
-    if type(base) is nn.Linear:
-        return True
-    try:
-        import bitsandbytes as bnb
-    except ImportError:  # pragma: no cover - bitsandbytes is a dependency
-        return False
-    return isinstance(base, bnb.nn.Linear4bit)
-
-
-def patch_lora_layers(model: nn.Module) -> int:
-    """Route eligible LoRA layers of `model` through `LoRALinearFunction`; return how many.
-
-    Call it with the model on its device: nf4 layers keep their packed bytes and block scales
-    from this moment.
-    """
-    count = 0
-    for module in model.modules():
-        if _eligible(module) and not hasattr(module, "_finlora_peft_forward"):
-            module._finlora_base = _base_inputs(module.get_base_layer())
-            module._finlora_peft_forward = module.forward
-            module.forward = types.MethodType(_fast_forward, module)
-            count += 1
-    return count
-
-
-def _base_inputs(base: nn.Module) -> tuple:
+def base_inputs(base: nn.Module) -> tuple:
     """(packed bytes, fp32 block scales, (blocksize, quant type, shape)) of an nf4 base layer;
     (None, None, None) for a plain one, whose weight is read at each call."""
     state = getattr(base.weight, "quant_state", None)
@@ -162,12 +114,3 @@ def _base_inputs(base: nn.Module) -> tuple:
         return None, None, None
     return base.weight.data, _nf4_scales(state), (state.blocksize, state.quant_type,
                                                   tuple(state.shape))
-
-
-def unpatch_lora_layers(model: nn.Module) -> None:
-    """Undo `patch_lora_layers` (PEFT's forward everywhere again)."""
-    for module in model.modules():
-        if hasattr(module, "_finlora_peft_forward"):
-            del module.forward
-            del module._finlora_peft_forward
-            del module._finlora_base

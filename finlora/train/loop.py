@@ -20,6 +20,7 @@ from finlora.atomic import write_text_atomically
 from finlora.progress import progress_bar
 from finlora.torchrun import Dist
 from finlora.train import checkpoint as ckpt
+from finlora.train.compiled_layers import compiler_settings
 from finlora.train.config import TrainConfig
 from finlora.train.data import Plan, Tokenized, collate, merge_micro_batches
 
@@ -53,7 +54,7 @@ def train(items: list[Tokenized], plan: Plan, trainee: Trainee, optim: Optim,
     began = time.perf_counter()
     tokens_done = 0
     bar = progress_bar(disable=not (progress and world.is_main))
-    with bar:
+    with bar, compiler_settings():  # the backward may run compiled blocks again
         task_id = bar.add_task("training", total=plan.total_steps, completed=start, status="")
         for step in range(start, plan.total_steps):
             record = train_step(step, plan, items, trainee, optim, config, world, pad_id)

@@ -15,10 +15,13 @@ from torch import nn
 
 from finlora.errors import ConfigError, ModelError
 from finlora.models import default_dtype, load_base_model, split_causal_lm
-from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
+from finlora.train.compiled_layers import (
+    compile_decoder_layers,
+    compiler_settings,
+    compiler_works,
+)
 from finlora.train.config import TrainConfig
 from finlora.train.data import IGNORE_INDEX
-from finlora.train.fast_lora import patch_lora_layers
 from finlora.train.variants import get_variant
 
 if TYPE_CHECKING:
@@ -60,10 +63,11 @@ def check_target_modules(model_path: str, names: list[str]) -> None:
 
 def lora_config(config: TrainConfig) -> Any:
     """The `peft.LoraConfig` of `config`: rank, alpha, dropout, targets and the variant's own
-    keyword arguments (train/variants.py)."""
+    keyword arguments (train/variants.py); with `fused_lora` (and a variant the fused layer
+    computes) PEFT builds finlora's fused layers (train/fused_layers.py)."""
     from peft import LoraConfig
 
-    return LoraConfig(
+    peft_config = LoraConfig(
         r=config.rank,
         lora_alpha=config.alpha,
         lora_dropout=config.dropout,
@@ -72,6 +76,11 @@ def lora_config(config: TrainConfig) -> Any:
         task_type="CAUSAL_LM",
         **get_variant(config.variant).peft_kwargs,
     )
+    if config.fused_lora and get_variant(config.variant).fused:
+        from finlora.train.fused_layers import register_fused_layers
+
+        register_fused_layers(peft_config, config.quantization)
+    return peft_config
 
 
 def build_model(model_path: str, config: TrainConfig, device: torch.device) -> PeftModel:
@@ -89,8 +98,6 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     torch.manual_seed(config.seed)  # adapter init is part of the reproducible state
     # peft keeps the adapter weights in fp32 (autocast_adapter_dtype) over a bf16 base
     model = get_peft_model(base, lora_config(config))
-    if config.fused_lora and get_variant(config.variant).fused:
-        patch_lora_layers(model)
     if config.compile_layers or (config.compile_layers is None and device.type == "cuda"):
         problem = compiler_works(device)
         if problem is None:
@@ -120,8 +127,9 @@ class AnswerLoss(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor, labels: torch.Tensor,
                 normalizer: float) -> torch.Tensor:
-        hidden = self.decoder(input_ids=input_ids, position_ids=position_ids,
-                              use_cache=False).last_hidden_state
+        with compiler_settings():  # compiled blocks may recompile on a new shape
+            hidden = self.decoder(input_ids=input_ids, position_ids=position_ids,
+                                  use_cache=False).last_hidden_state
         keep = labels != IGNORE_INDEX
         hidden = hidden[keep]
         targets = labels[keep]

@@ -10,8 +10,13 @@ import torch
 
 from finlora.models import load_tokenizer
 from finlora.train import TrainConfig
-from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
+from finlora.train.compiled_layers import (
+    compile_decoder_layers,
+    is_compiled,
+    uncompile_decoder_layers,
+)
 from finlora.train.data import collate
+from finlora.train.fused_layers import FusedLora
 
 from .helpers import answer_loss_with_random_b, fpb_items, loss_and_grads
 
@@ -56,7 +61,7 @@ def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
         assert diff <= 1e-3 * norm, (diff, norm)
 
     uncompile_decoder_layers(loss_fn.model)
-    assert all(block._compiled_call_impl is None for layer in layers for block in layer.children())
+    assert not any(is_compiled(block) for layer in layers for block in layer.children())
 
 
 def test_compiled_backward_dequantizes_nf4_weights_again(embedded_model_path) -> None:
@@ -65,7 +70,7 @@ def test_compiled_backward_dequantizes_nf4_weights_again(embedded_model_path) ->
                                               gradient_checkpointing=False)
     compile_decoder_layers(loss_fn.model)
     weight_shapes = {tuple(m.get_base_layer().weight.quant_state.shape)
-                     for m in loss_fn.model.modules() if hasattr(m, "_finlora_base")}
+                     for m in loss_fn.model.modules() if isinstance(m, FusedLora)}
     saved_shapes = []
 
     def keep_shape(tensor: torch.Tensor) -> torch.Tensor:

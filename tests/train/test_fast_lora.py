@@ -9,7 +9,7 @@ import torch
 from finlora.models import load_tokenizer
 from finlora.train import TrainConfig
 from finlora.train.data import collate
-from finlora.train.fast_lora import patch_lora_layers, unpatch_lora_layers
+from finlora.train.fused_layers import set_fused
 from finlora.train.trainable import build_model
 
 from .helpers import answer_loss_with_random_b, fpb_items, loss_and_grads
@@ -28,9 +28,9 @@ def test_fused_equals_peft(embedded_model_path, quantization) -> None:
     batch = collate(items, max_seq_len=128, packing=True, pad_id=tokenizer.pad_token_id)
     normalizer = float(sum(it.n_answer for it in items))
     fused_loss, fused = loss_and_grads(loss_fn, batch, normalizer)
-    unpatch_lora_layers(model)
+    assert set_fused(model, on=False) == 7 * model.config.num_hidden_layers
     peft_loss, peft = loss_and_grads(loss_fn, batch, normalizer)
-    assert patch_lora_layers(model) == 7 * model.config.num_hidden_layers
+    set_fused(model, on=True)
     assert fused_loss == pytest.approx(peft_loss, rel=1e-4)
     assert fused.keys() == peft.keys() and len(fused) == 2 * 7 * model.config.num_hidden_layers
     diff = sum(float((fused[k] - peft[k]).pow(2).sum()) for k in fused) ** 0.5
@@ -64,7 +64,7 @@ def _reference_lora(x, weight, lora_a, lora_b, scaling, p):
 def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
     import bitsandbytes as bnb
 
-    from finlora.train.fast_lora import LoRALinearFunction, _base_inputs, _dense_weight
+    from finlora.train.fast_lora import LoRALinearFunction, _dense_weight, base_inputs
 
     torch.manual_seed(0)
     dtype = torch.float32 if quantized else torch.float64
@@ -75,7 +75,7 @@ def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
         base.weight = bnb.nn.Params4bit(torch.randn(48, 64), requires_grad=False,
                                         quant_type="nf4", compress_statistics=True)
         base = base.to("cpu")
-    packed, scales, nf4 = _base_inputs(base)
+    packed, scales, nf4 = base_inputs(base)
     stored = base.weight if packed is None else packed
     weight = _dense_weight(stored, scales, nf4, dtype).detach()
     if quantized:  # the cached block scales give bitsandbytes' own dequantization
