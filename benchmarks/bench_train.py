@@ -12,9 +12,11 @@ logits, cross-entropy masked to the answer), torch AdamW, model in training mode
 to fp32, as the QLoRA and PEFT docs do it), on a second model built after the other paths.
 finlora path: `finlora.train` — packed rows (position-id restarts), the fused LoRA layer,
 compiled norm / attention / MLP blocks with the fused LoRA layers traced in (`compile_layers`),
-answer-only LM head (`AnswerLoss`), fused AdamW. Each row: --warmup steps, the timed batches
-once untimed (every batch shape compiled), then the timed batches; rows count the graphs
-compiled while timed.
+answer-only LM head (`AnswerLoss`), fused AdamW. Peers (`train_peers.py`): `hf-packed`,
+`hf-packed-liger` and `unsloth` (when importable), one packed row a step. Each row: --warmup
+steps, the timed batches once untimed (every batch shape compiled), then the timed batches;
+rows count the graphs compiled while timed. A loss-parity check from one shared LoRA init
+follows the rows; the headline of each case is finlora against its fastest other path.
 
 Cases: `short` = FPB-length examples (prompt / answer lengths of FPB's train split, random
 token ids), 64 a step; `short8` = 8 a step; `short8x2` = 2 micro-batches of 8 a step (FinLoRA's
@@ -26,6 +28,8 @@ per token (forward + input gradient; LoRA trains no base-weight gradient), the L
 answer tokens only and causal attention per example — the same useful work for every path.
 
     python benchmarks/bench_train.py                       # GPU: full table, 3 paths
+    python benchmarks/bench_train.py --paths finlora,stock,hf-packed,hf-packed-liger,unsloth \
+        --cases long,short,short8x2,short8 --dropout 0.05,0    # GPU: against the peers
     python benchmarks/bench_train.py --tiny --steps 2      # CPU smoke test, tiny model
 """
 
@@ -37,20 +41,20 @@ import json
 import random
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
+import train_peers
+import unsloth_peer
 from llama8b import llama_config, quantize_nf4, random_llama
 from torch._dynamo.utils import counters
+from train_paths import finlora_batch, finlora_items, prepare_path, train_step
 
+from finlora.atomic import write_text_atomically
 from finlora.models import default_dtype
 from finlora.train import TrainConfig
-from finlora.train.compiled_layers import (
-    compile_decoder_layers,
-    compiler_works,
-    uncompile_decoder_layers,
-)
-from finlora.train.data import IGNORE_INDEX, Tokenized, collate, merge_micro_batches
+from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
 from finlora.train.fused_layers import set_fused
 from finlora.train.trainable import AnswerLoss, lora_config
 
@@ -88,30 +92,6 @@ def make_examples(case: str, n: int, vocab: int, seed: int) -> list[tuple[list[i
     return [([rng.randrange(100, vocab) for _ in range(p + a)], a) for p, a in shapes]
 
 
-def stock_batch(examples, device):
-    width = max(len(ids) for ids, _ in examples)
-    ids = torch.zeros((len(examples), width), dtype=torch.long)
-    mask = torch.zeros((len(examples), width), dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
-    for row, (tokens, answer) in enumerate(examples):
-        ids[row, :len(tokens)] = torch.tensor(tokens)
-        mask[row, :len(tokens)] = 1
-        labels[row, len(tokens) - answer:len(tokens)] = torch.tensor(tokens[-answer:])
-    return {"input_ids": ids.to(device), "attention_mask": mask.to(device),
-            "labels": labels.to(device)}
-
-
-def finlora_items(examples) -> list[Tokenized]:
-    return [Tokenized(ids, [IGNORE_INDEX] * (len(ids) - a - 1) + ids[len(ids) - a:] + [IGNORE_INDEX], "")
-            for ids, a in examples]
-
-
-def finlora_batch(items: list[Tokenized], device) -> dict[str, torch.Tensor]:
-    """One packed pass over `items` on `device`, as finlora.train collates it."""
-    batch = collate(items, max_seq_len=512, packing=True, pad_id=0)
-    return {k: v.to(device) for k, v in batch.items() if k != "n_tokens"}
-
-
 def useful_flops(examples, config) -> float:
     d, layers, vocab = config.hidden_size, config.num_hidden_layers, config.vocab_size
     kv = d * config.num_key_value_heads // config.num_attention_heads
@@ -123,6 +103,11 @@ def useful_flops(examples, config) -> float:
     return total
 
 
+def parity_examples(config) -> list[tuple[list[int], int]]:
+    """The one batch every path trains on in the loss-parity check: 8 FPB-length examples."""
+    return make_examples("short", 8, config.vocab_size, seed=4242)
+
+
 def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict:
     per_micro = {"short": args.short_batch, "short8": 8, "short8x2": 8, "long": 8, "lean": 4}[case]
     accum = 2 if case == "short8x2" else 1  # FinLoRA's default: batch 8, accumulation 2
@@ -131,13 +116,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     else:
         model.gradient_checkpointing_disable()
-    if path == "finlora":
-        set_fused(model, on=True)
-        if args.compile:
-            compile_decoder_layers(model, trace_fused_lora=args.trace_lora)
-    else:
-        uncompile_decoder_layers(model)
-        set_fused(model, on=False)
+    prepare_path(path, model, args)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path == "finlora" and device.type == "cuda")
     kind = "short" if case.startswith("short") else "long"
@@ -161,18 +140,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
             began = time.perf_counter()
             graphs_before = counters["stats"]["unique_graphs"]
         micro = [examples[m * per_micro:(m + 1) * per_micro] for m in range(accum)]
-        if path.startswith("stock"):  # one pass per micro-batch, gradients accumulated
-            for part in micro:
-                loss = model(**stock_batch(part, device)).loss / accum
-                loss.backward()
-        else:  # finlora.train's loop: the step's micro-batches merged into packed passes
-            parts = merge_micro_batches([finlora_items(part) for part in micro], per_micro * 512)
-            normalizer = float(sum(it.n_answer for part in parts for it in part))
-            for part in parts:
-                batch = finlora_batch(part, device)
-                loss = loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"],
-                               normalizer)
-                loss.backward()
+        loss = train_step(path, micro, model, loss_fn, device)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if step >= warm_steps:
@@ -221,22 +189,6 @@ def profile_step(model, loss_fn, config, device, compiled: bool, trace_lora: boo
     return table
 
 
-def print_table(results: list[dict]) -> None:
-    """Markdown table of the rows, with finlora's speed-up over each stock path per case."""
-    print("\n| case | path | examples/step | tokens/s | peak GiB | MFU | finlora × |\n"
-          "|---|---|---|---|---|---|---|")
-    finlora = {r["case"]: r for r in results if r["path"] == "finlora" and "error" not in r}
-    for r in results:
-        if "error" in r:
-            print(f"| {r['case']} | {r['path']} | | {r['error']} | | | |")
-            continue
-        ours = finlora.get(r["case"])
-        ratio = (f"{ours['tokens_per_s'] / r['tokens_per_s']:.2f}"
-                 if ours and r["path"] != "finlora" else "")
-        print(f"| {r['case']} | {r['path']} | {r['examples_per_step']} | {r['tokens_per_s']:,.0f}"
-              f" | {r.get('peak_gib', '-')} | {r['mfu']:.1%} | {ratio} |")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tiny", action="store_true", help="tiny model (CPU smoke test)")
@@ -248,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", default="finlora,stock,stock-qlora",
                         help="finlora; stock = transformers + peft + bitsandbytes on the bf16 "
                              "model; stock-qlora = the same after PEFT's "
-                             "prepare_model_for_kbit_training (fp32 norms, embeddings, LM head)")
+                             "prepare_model_for_kbit_training (fp32 norms, embeddings, LM "
+                             "head); peers: hf-packed, hf-packed-liger, unsloth (train_peers.py)")
     parser.add_argument("--short-batch", type=int, default=64,
                         help="examples per step in the short case (every path)")
     parser.add_argument("--steps", type=int, default=6)
@@ -261,12 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--opaque-lora", dest="trace_lora", action="store_false",
                         help="compiled blocks break around the fused LoRA layers (as before "
                              "they were traced into the blocks' graphs)")
-    parser.add_argument("--dropout", type=float, default=0.05, help="LoRA dropout (every path)")
+    parser.add_argument("--dropout", default="0.05",
+                        help="LoRA dropout of every path; several, comma-separated, run in turn")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one finlora step of the long case (top CUDA ops)")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
+    train_peers.add_arguments(parser)
     args = parser.parse_args(argv)
 
+    began_run = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() and not args.tiny else "cpu")
     if args.compile:
         problem = compiler_works(device)
@@ -274,43 +230,67 @@ def main(argv: list[str] | None = None) -> int:
         args.compile = problem is None
     dtype = default_dtype(device)
     config = llama_config(args.tiny)
-    paths = args.paths.split(",")
-    results = []
-    profile = None
+    paths, cases = args.paths.split(","), args.cases.split(",")
+    dropouts = [float(d) for d in args.dropout.split(",")]
+    results, losses, init, profile = [], {}, None, None
+
+    def write_results() -> None:
+        parity = train_peers.finish(results, losses, args)
+        if args.out:
+            gpu = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
+            write_text_atomically(args.out, json.dumps({
+                "device": gpu, "torch": torch.__version__, "dropout": dropouts,
+                "versions": train_peers.versions(),
+                "paths": {p: train_peers.SETUPS.get(p, "") for p in paths},
+                "results": results, "parity": parity, "headline": train_peers.headline(results),
+                "profile_long_finlora": profile}, indent=2))
+
     for qlora_recipe in (False, True):  # the QLoRA recipe changes the model: a model of its own
-        model_paths = [p for p in paths if (p == "stock-qlora") == qlora_recipe]
+        model_paths = [p for p in paths if (p == "stock-qlora") == qlora_recipe and p != "unsloth"]
         if not model_paths:
             continue
         began = time.perf_counter()
-        model = build_lora_model(config, device, dtype, args.dropout, qlora_recipe)
+        model = build_lora_model(config, device, dtype, dropouts[0], qlora_recipe)
         loss_fn = AnswerLoss(model)
+        init = init or train_peers.lora_state(model)  # every path's LoRA init for the parity check
         kinds = {type(m.get_base_layer()).__name__ for m in model.modules() if hasattr(m, "lora_A")}
         print(f"{'/'.join(model_paths)}: LoRA layers {set_fused(model)} fused-eligible, "
               f"base layers {kinds}, ready in {time.perf_counter() - began:.0f}s on {device} "
               f"({torch.cuda.get_device_name() if device.type == 'cuda' else 'cpu'})", flush=True)
         set_fused(model, on=False)
-        for case in args.cases.split(","):
-            for path in model_paths:
-                try:
-                    result = run_case(path, case, model, loss_fn, config, device, args)
-                except torch.OutOfMemoryError as exc:
-                    result = {"path": path, "case": case, "error": f"OOM: {str(exc)[:200]}"}
-                    gc.collect()
-                    torch.cuda.empty_cache()
-                print(json.dumps(result), flush=True)
-                results.append(result)
+        for dropout in dropouts:
+            train_peers.set_dropout(model, dropout)
+            for case in cases:  # a case starts with every path or none (a whole headline)
+                out_of_time = time.perf_counter() - began_run > args.time_budget
+                for path in model_paths:
+                    if out_of_time:
+                        result = {"path": path, "case": case, "dropout": dropout,
+                                  "error": "skipped: --time-budget spent"}
+                    else:
+                        prepare_path(path, model, args)
+                        result = train_peers.run_row(path, case, dropout, model, partial(
+                            run_case, path, case, model, loss_fn, config, device, args))
+                    print(json.dumps(result), flush=True)
+                    results.append(result)
+                write_results()
+        parity_paths = ([] if qlora_recipe else [train_peers.PARITY_REFERENCE]) + model_paths
+        for path in dict.fromkeys(parity_paths):
+            losses[path] = train_peers.run_parity(
+                path, model, init, partial(prepare_path, model=model, args=args),
+                partial(train_step, model=model, loss_fn=loss_fn, device=device),
+                parity_examples(config), args)
         if args.profile and device.type == "cuda" and "finlora" in model_paths:
             profile = profile_step(model, loss_fn, config, device, args.compile, args.trace_lora)
-        del model, loss_fn
+        model = loss_fn = None
         gc.collect()
         if device.type == "cuda":
             torch.cuda.empty_cache()
-    print_table(results)
-    if args.out:
-        gpu = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
-        Path(args.out).write_text(json.dumps({
-            "device": gpu, "torch": torch.__version__, "dropout": args.dropout,
-            "results": results, "profile_long_finlora": profile}, indent=2))
+    if "unsloth" in paths:
+        results += unsloth_peer.rows(cases, dropouts, args, init, losses,
+                                     args.time_budget - (time.perf_counter() - began_run))
+    write_results()
+    train_peers.print_report(results, train_peers.headline(results), train_peers.finish(
+        results, losses, args))
     return 0
 
 

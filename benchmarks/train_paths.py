@@ -1,0 +1,67 @@
+"""Each path's set-up and training step in `bench_train.py`: stock (transformers + peft,
+right-padded micro-batches), finlora (`finlora.train`'s packed passes through the fused,
+compiled layers) and the peers of `train_peers.py` (one packed row a step)."""
+
+from __future__ import annotations
+
+import torch
+import train_peers
+
+from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
+from finlora.train.data import IGNORE_INDEX, Tokenized, collate, merge_micro_batches
+from finlora.train.fused_layers import set_fused
+
+
+def stock_batch(examples, device):
+    width = max(len(ids) for ids, _ in examples)
+    ids = torch.zeros((len(examples), width), dtype=torch.long)
+    mask = torch.zeros((len(examples), width), dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    for row, (tokens, answer) in enumerate(examples):
+        ids[row, :len(tokens)] = torch.tensor(tokens)
+        mask[row, :len(tokens)] = 1
+        labels[row, len(tokens) - answer:len(tokens)] = torch.tensor(tokens[-answer:])
+    return {"input_ids": ids.to(device), "attention_mask": mask.to(device),
+            "labels": labels.to(device)}
+
+
+def finlora_items(examples) -> list[Tokenized]:
+    return [Tokenized(ids, [IGNORE_INDEX] * (len(ids) - a - 1) + ids[len(ids) - a:] + [IGNORE_INDEX], "")
+            for ids, a in examples]
+
+
+def finlora_batch(items: list[Tokenized], device) -> dict[str, torch.Tensor]:
+    """One packed pass over `items` on `device`, as finlora.train collates it."""
+    batch = collate(items, max_seq_len=512, packing=True, pad_id=0)
+    return {k: v.to(device) for k, v in batch.items() if k != "n_tokens"}
+
+
+def prepare_path(path: str, model, args) -> None:
+    """finlora's layers (fused LoRA, compiled blocks) for its path, PEFT's for every other."""
+    if path == "finlora":
+        set_fused(model, on=True)
+        if args.compile:
+            compile_decoder_layers(model, trace_fused_lora=args.trace_lora)
+    else:
+        uncompile_decoder_layers(model)
+        set_fused(model, on=False)
+
+
+def train_step(path: str, micro: list, model, loss_fn, device) -> torch.Tensor:
+    """Forward + backward of one optimizer step over its micro-batches; the last pass's loss."""
+    if path.startswith("stock"):  # one pass per micro-batch, gradients accumulated
+        for part in micro:
+            loss = model(**stock_batch(part, device)).loss / len(micro)
+            loss.backward()
+    elif path == "finlora":  # finlora.train's loop: micro-batches merged into packed passes
+        per_micro = max(len(part) for part in micro)
+        parts = merge_micro_batches([finlora_items(part) for part in micro], per_micro * 512)
+        normalizer = float(sum(it.n_answer for part in parts for it in part))
+        for part in parts:
+            batch = finlora_batch(part, device)
+            loss = loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer)
+            loss.backward()
+    else:  # a peer (train_peers.py): the step's examples as one packed row, one pass
+        loss = model(**train_peers.packed_row([ex for part in micro for ex in part], device)).loss
+        loss.backward()
+    return loss
