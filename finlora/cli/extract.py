@@ -61,7 +61,8 @@ def command(filing: Path, questions: tuple[str, ...], fmt: str, model: str | Non
         tagger = XBRLTagger.from_pretrained(model, adapter, quantization=quantization)  # type: ignore[arg-type]
         records = tagger.extract(loaded, list(questions) or None)
     facts = summary(records)
-    needed = ", ".join(facts["model_needed_for"]) or "nothing (the rules found every line)"
+    needed = ", ".join(facts["model_needed_for"]) or (
+        "nothing" if facts["unresolved"] else "nothing (the rules found every line)")
     click.echo(f"{loaded.path.name}: model needed for: {needed}; cross-checked "
                f"{facts['model_cross_checked']} rules records, disagrees on "
                f"{', '.join(facts['model_disagrees_on']) or 'none'}; failed checks: "
