@@ -42,25 +42,40 @@ def _locators(link) -> dict[str, str]:
             for loc in link.iter(f"{{{LINK}}}loc")}
 
 
+_LOC, _LABEL, _LABEL_ARC = f"{{{LINK}}}loc", f"{{{LINK}}}label", f"{{{LINK}}}labelArc"
+_XL_LABEL, _XL_ROLE, _XL_HREF = f"{{{XLINK}}}label", f"{{{XLINK}}}role", f"{{{XLINK}}}href"
+_XL_FROM, _XL_TO = f"{{{XLINK}}}from", f"{{{XLINK}}}to"
+
+
 def read_labels(linkbase: Path) -> dict[str, str]:
     """Concept → standard label (terse label where no standard label exists)."""
     root = parse_xml(linkbase)
     standard: dict[str, str] = {}
     terse: dict[str, str] = {}
     for link in root.iter(f"{{{LINK}}}labelLink"):
-        locators = _locators(link)
-        resources: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for label in link.iter(f"{{{LINK}}}label"):
-            resources[label.get(f"{{{XLINK}}}label")].append(
-                (label.get(f"{{{XLINK}}}role", STANDARD_LABEL), (label.text or "").strip()))
-        for arc in link.iter(f"{{{LINK}}}labelArc"):
-            concept = locators.get(arc.get(f"{{{XLINK}}}from"))
-            if concept is None:
+        locators: dict[str | None, str] = {}
+        resources: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
+        arcs = []
+        for child in link.iter(_LOC, _LABEL, _LABEL_ARC):  # one pass; other roles skipped
+            tag = child.tag
+            if tag == _LABEL:
+                role = child.get(_XL_ROLE, STANDARD_LABEL)
+                if role in (STANDARD_LABEL, TERSE_LABEL):
+                    resources[child.get(_XL_LABEL)].append((role, (child.text or "").strip()))
+            elif tag == _LOC:
+                locators[child.get(_XL_LABEL)] = child.get(_XL_HREF, "")
+            else:
+                arcs.append((child.get(_XL_FROM), child.get(_XL_TO)))
+        for source, target in arcs:
+            hits = resources.get(target)
+            href = locators.get(source)
+            if not hits or href is None:
                 continue
-            for role, text in resources.get(arc.get(f"{{{XLINK}}}to"), []):
+            concept = concept_from_href(href)
+            for role, text in hits:
                 if role == STANDARD_LABEL:
                     standard.setdefault(concept, text)
-                elif role == TERSE_LABEL:
+                else:
                     terse.setdefault(concept, text)
     return {**terse, **standard}
 

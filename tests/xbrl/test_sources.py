@@ -107,3 +107,18 @@ def test_bad_archives_are_clear_errors(tmp_path) -> None:
     with pytest.raises(FilingError, match="holds no documents"):
         load_filing(empty)
     assert not list((tmp_path / "cache").glob("filings/*"))  # nothing half-unpacked
+
+
+def test_cli_facts_reads_a_submission(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    txt = _submission(APPLE, tmp_path / "0000320193-25-000057.txt")
+    out = tmp_path / "assets.csv"
+    result = subprocess.run([sys.executable, "-m", "finlora", "facts", str(txt), "--concept",
+                             "Assets", "--no-dimensions", "--format", "csv", "-o", str(out)],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "FINLORA_CACHE": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.stderr
+    assert "331233000000" in out.read_text()  # Apple's total assets at 2025-03-29 (10-Q)
