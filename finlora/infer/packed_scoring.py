@@ -85,13 +85,18 @@ def _prefix_for(state: PackedState, body: torch.nn.Module, rows: Sequence[Sequen
 
 def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
             prefix: PrefixKV | None, graphs: GraphRunner | None, graph_tokens: int,
-            device: torch.device, stats: dict[str, Any]) -> torch.Tensor:
-    """Enqueue one pass; the label tokens' log-probabilities, on the device (not synced)."""
+            device: torch.device, stats: dict[str, Any]) -> tuple[torch.Tensor, list]:
+    """Enqueue one pass; the label tokens' log-probabilities, on the device (not synced), and
+    CUDA events around the forward and the LM head (none on the CPU)."""
     def to_device(t: torch.Tensor) -> torch.Tensor:  # pinned: the copy waits for nothing
         return (t.pin_memory() if device.type == "cuda" else t).to(device, non_blocking=True)
 
     ids, positions, allowed = (to_device(t)
                                for t in (packed.input_ids, packed.positions, packed.allowed))
+    events = [torch.cuda.Event(enable_timing=True) for _ in range(3)] if device.type == "cuda" \
+        else []
+    if events:
+        events[0].record()
     hidden = None
     rows, width = packed.shape
     if graphs is not None and rows * width <= graph_tokens:
@@ -101,9 +106,14 @@ def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
         stats["eager_passes"] += 1
     else:
         stats["graph_passes"] += 1
+    if events:
+        events[1].record()
     scored = hidden.index_select(0, to_device(packed.scored_at))
     logprobs = torch.log_softmax(head(scored).float(), dim=-1)
-    return logprobs[to_device(packed.picks), to_device(packed.targets)]
+    values = logprobs[to_device(packed.picks), to_device(packed.targets)]
+    if events:
+        events[2].record()
+    return values, events
 
 
 def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
@@ -139,13 +149,17 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
         graphs = state.graphs[dense_base]
     order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
     results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
-    pending: tuple[list[int], PackedRows, torch.Tensor] | None = None
+    pending: tuple[list[int], PackedRows, torch.Tensor, list] | None = None
 
     def finish() -> None:
-        chunk, packed, values = pending  # type: ignore[misc]
+        chunk, packed, values, events = pending  # type: ignore[misc]
         start = time.perf_counter()
         scored = scores_from_values(values.tolist(), packed.tries, normalization)
         stats["wait_s"] += time.perf_counter() - start
+        if events:  # GPU time of the forward and of the LM head + gather
+            events[2].synchronize()
+            stats["gpu_forward_s"] += events[0].elapsed_time(events[1]) / 1000
+            stats["gpu_head_s"] += events[1].elapsed_time(events[2]) / 1000
         for i, result in zip(chunk, scored, strict=True):
             results[i] = result
 
@@ -158,7 +172,8 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
             packed = pack_rows([prompt_ids[i] for i in chunk], [label_ids[i] for i in chunk],
                                pad_id=pad_id, prefix_len=n, row_tokens=row_tokens)
             t1 = time.perf_counter()
-            values = _launch(body, head, packed, prefix, graphs, graph_tokens, device, stats)
+            values, events = _launch(body, head, packed, prefix, graphs, graph_tokens, device,
+                                     stats)
             stats["pack_s"] += t1 - t0
             stats["launch_s"] += time.perf_counter() - t1
             stats["rows"] += packed.shape[0]
@@ -166,7 +181,7 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
             stats["tokens"] += packed.real_tokens
             if pending is not None:
                 finish()
-            pending = (chunk, packed, values)
+            pending = (chunk, packed, values, events)
         if pending is not None:
             finish()
     if dense_base:
