@@ -31,5 +31,5 @@ def tiny_llama_path(tmp_path_factory) -> str:
             if param.dim() == 2:
                 param.mul_(2.0)
     path = Path(tmp_path_factory.mktemp("tiny-llama"))
-    model.save_pretrained(path, safe_serialization=True)
+    model.save_pretrained(path)  # safetensors
     return str(path)
