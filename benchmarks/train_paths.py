@@ -9,7 +9,7 @@ import train_peers
 
 from finlora.train.compiled_layers import compile_decoder_layers, uncompile_decoder_layers
 from finlora.train.data import IGNORE_INDEX, Tokenized, collate, merge_micro_batches
-from finlora.train.fused_layers import set_fused
+from finlora.train.fused_layers import FusedLora, set_fused
 
 
 def stock_batch(examples, device):
@@ -45,6 +45,9 @@ def prepare_path(path: str, model, args) -> None:
     else:
         uncompile_decoder_layers(model)
         set_fused(model, on=False)
+        for layer in model.modules():  # the other paths do not carry finlora's cached fp32
+            if isinstance(layer, FusedLora):  # nf4 scales (~0.4 GiB for 8B) in their peak;
+                layer._base = None  # set_fused(on=True) caches them again
 
 
 def train_step(path: str, micro: list, model, loss_fn, device) -> torch.Tensor:

@@ -7,11 +7,9 @@ restart per example: transformers' packed-sequence mask under sdpa, no padding),
 Trainer applies them to a PEFT model, undone after it), `unsloth` (when importable, in a
 process of its own: `unsloth_peer.py`; never a finlora dependency).
 
-Loss parity: every path starts from the same LoRA weights (captured once from the first model),
-takes `--parity-steps` AdamW steps at dropout 0 on one fixed batch of 8 FPB-length examples,
-and its per-step losses are compared with stock's (HF, padded, unpacked); a path further than
-`--parity-tol` at any step is flagged in its rows. The headline of each case is finlora
-against the fastest other path in it.
+Loss parity: every path starts from one shared LoRA init, takes `--parity-steps` AdamW steps at
+dropout 0 on one batch of 8 FPB-length examples; per-step losses further than `--parity-tol`
+from stock's (HF, padded) flag the path. Headline: finlora against a case's fastest peer.
 """
 
 from __future__ import annotations
@@ -29,14 +27,13 @@ IGNORE = -100
 PEERS = ("hf-packed", "hf-packed-liger", "unsloth")
 PARITY_REFERENCE = "stock"
 SETUPS = {  # what each path runs, recorded in the results JSON
-    "finlora": "finlora.train: packed rows, fused LoRA layers traced into compiled blocks, "
-               "answer-only LM head, fused AdamW",
+    "finlora": "packed rows, fused LoRA traced into compiled blocks, answer-only head, fused AdamW",
     "stock": "transformers + peft, right-padded micro-batches, model(...).loss, AdamW",
     "stock-qlora": "stock after peft's prepare_model_for_kbit_training (fp32 norms / head)",
-    "hf-packed": "transformers + peft, the step as one packed row (position ids restart, "
-                 "packed-sequence mask under sdpa), model(...).loss, AdamW",
-    "hf-packed-liger": "hf-packed + Liger 0.8.5 apply_liger_kernel_to_llama(model=base): RoPE, "
-                       "RMSNorm, SwiGLU, fused linear cross-entropy",
+    "hf-packed": "transformers + peft, the step as one row (position ids restart: packed mask, "
+                 "sdpa), model(...).loss, AdamW",
+    "hf-packed-liger": "hf-packed + Liger apply_liger_kernel_to_llama(model=base): RoPE, RMSNorm, "
+                       "SwiGLU, fused linear cross-entropy",
     "unsloth": "Unsloth FastLanguageModel nf4, LoRA without gradient checkpointing, packed row",
 }
 
@@ -59,12 +56,19 @@ def packed_row(examples: list[tuple[list[int], int]], device) -> dict[str, torch
 
 
 def set_dropout(model: nn.Module, p: float) -> None:
-    """LoRA dropout `p` in every LoRA layer, as PEFT builds it (nn.Identity when 0)."""
+    """LoRA dropout `p` in every LoRA layer, as PEFT builds it (nn.Identity when 0); modules
+    that already match stay (a compiled block need not recompile for a new object)."""
     for module in model.modules():
         dropouts = getattr(module, "lora_dropout", None)
-        if isinstance(dropouts, nn.ModuleDict):
-            for name in list(dropouts):
-                dropouts[name] = nn.Dropout(p) if p > 0 else nn.Identity()
+        if not isinstance(dropouts, nn.ModuleDict):
+            continue
+        for name, current in list(dropouts.items()):
+            if p > 0 and isinstance(current, nn.Dropout):
+                current.p = p
+            elif p > 0:
+                dropouts[name] = nn.Dropout(p)
+            elif not isinstance(current, nn.Identity):
+                dropouts[name] = nn.Identity()
 
 
 def lora_state(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -88,19 +92,15 @@ def load_lora(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
 def restored_afterwards(modules: list[nn.Module], namespaces: list) -> Iterator[None]:
     """Undo on exit whatever is set, inside, on the instances of `modules` (their `__dict__`)
     and in the module `namespaces`: the way to run a monkey-patching library for one row."""
-    before = [dict(vars(m)) for m in modules]
-    namespaces_before = [dict(vars(n)) for n in namespaces]
+    objects = [*modules, *namespaces]
+    before = [dict(vars(obj)) for obj in objects]
     try:
         yield
     finally:
-        for module, saved in zip(modules, before, strict=True):
-            for key in set(vars(module)) - set(saved):
-                delattr(module, key)
-            vars(module).update(saved)
-        for namespace, saved in zip(namespaces, namespaces_before, strict=True):
-            for key in set(vars(namespace)) - set(saved):
-                delattr(namespace, key)
-            vars(namespace).update(saved)
+        for obj, saved in zip(objects, before, strict=True):
+            for key in set(vars(obj)) - set(saved):
+                delattr(obj, key)
+            vars(obj).update(saved)
 
 
 @contextlib.contextmanager

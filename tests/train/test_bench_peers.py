@@ -109,3 +109,14 @@ def test_parity_report_flags_the_path_that_disagrees():
     rows = [{"path": p, "case": "long"} for p in losses]
     train_peers.flag_rows(rows, report)
     assert [r["parity"] for r in rows] == ["reference", "agrees", "disagrees", "error"]
+
+
+def test_set_dropout_switches_peft_dropout_modules(tiny_lora):
+    model, _ = tiny_lora
+    layer = next(m for m in model.modules() if hasattr(m, "lora_dropout"))
+    train_peers.set_dropout(model, 0.05)
+    kept = layer.lora_dropout["default"]
+    train_peers.set_dropout(model, 0.1)
+    assert layer.lora_dropout["default"] is kept and kept.p == 0.1  # no new object to recompile
+    train_peers.set_dropout(model, 0.0)
+    assert isinstance(layer.lora_dropout["default"], torch.nn.Identity)  # as PEFT builds p = 0
