@@ -69,7 +69,8 @@ def test_compiled_backward_keeps_no_dense_weight_on_cuda(tiny_llama_path) -> Non
     compile_decoder_layers(loss_fn.model)
     weights = {tuple(m.get_base_layer().weight.quant_state.shape)
                for m in loss_fn.model.modules() if isinstance(m, FusedLora)}
-    batch, normalizer = packed_batch(random_items([80, 50, 120], answer=3, seed=9), CUDA)
+    # 220 tokens, one packed row of 224: no activation has a weight's shape by chance
+    batch, normalizer = packed_batch(random_items([70, 50, 100], answer=3, seed=9), CUDA)
     saved = []
 
     def keep_shape(tensor: torch.Tensor) -> torch.Tensor:
