@@ -157,8 +157,9 @@ class Run:
         limit = 2 if self.args.smoke else self.args.eval_limit
         for task in task_list:
             task = tasks.get(task) if isinstance(task, str) else task
-            row: dict[str, Any] = {"task": task.name, "adapter": adapter.name}
-            with_base = base and not task.name.endswith("_free")  # base free text: known 0%
+            name = getattr(task, "report_name", task.name)
+            row: dict[str, Any] = {"task": name, "adapter": adapter.name}
+            with_base = base and not name.endswith("_free")  # base free text: known 0%
             for use in (["base"] if with_base else []) + ["finetuned"]:
                 result = evaluate(task, predictor=predictor, use_adapter=use, limit=limit)
                 preds, gold = helpers.flat_answers(task, result.predictions,
@@ -213,7 +214,7 @@ def run_group(run: Run, group: str) -> None:
         if args.free:
             for name in ("xbrl_value", "xbrl_formula"):
                 free = tasks.get(name, grounded=False)
-                free.name = f"{name}_free"
+                free.report_name = f"{name}_free"  # task.name still picks the data file
                 finlora_sets.append(free)
         run.evaluate(group, adapter, [
             FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout"),
