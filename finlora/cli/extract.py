@@ -63,7 +63,7 @@ def command(filing: Path, questions: tuple[str, ...], fmt: str, model: str | Non
     facts = summary(records)
     needed = ", ".join(facts["model_needed_for"]) or (
         "nothing" if facts["unresolved"] else "nothing (the rules found every line)")
-    click.echo(f"{loaded.path.name}: model needed for: {needed}; cross-checked "
+    click.echo(f"finlora: {loaded.path.name}: model needed for: {needed}; cross-checked "
                f"{facts['model_cross_checked']} rules records, disagrees on "
                f"{', '.join(facts['model_disagrees_on']) or 'none'}; failed checks: "
                f"{', '.join(facts['checks_failed']) or 'none'}; unresolved: "
