@@ -49,7 +49,7 @@ TRAIN_FILINGS = ["amazon-10k-2022-12-31", "microsoft-10k-2015-06-30", "netflix-1
                  "globalarena-10q-2024-09-30"]
 HELD_OUT_FILINGS = ["tesla-10q-2024-06-30", "apple-10q-2025-03-29"]
 SENTIMENT_TASKS = ["fpb", "fiqa", "tfns", "nwgi"]
-GROUPS = ["sentiment", "ner", "tagging", "xbrl"]
+GROUPS = ["sentiment", "ner", "xbrl", "tagging"]
 
 RECIPES: dict[str, dict[str, Any]] = {  # per group; command-line levers override these
     "sentiment": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=5e-4,
