@@ -262,7 +262,16 @@ def main() -> None:
         if args.budget_s is not None and run.elapsed() > args.budget_s:
             run.results["skipped"].append(group)
             continue
-        run_group(run, group)
+        try:
+            run_group(run, group)
+        except RuntimeError as exc:  # e.g. a CUDA path that dislikes a mid-training eval pass
+            if not args.dev_select:
+                raise
+            run.results.setdefault("errors", []).append({"group": group, "error": repr(exc)})
+            print(f"{group}: {exc!r}; again without dev selection", flush=True)
+            args.dev_select = False
+            run_group(run, group)
+            args.dev_select = True
         if args.pack:
             args.pack.mkdir(parents=True, exist_ok=True)
             for old in args.pack.glob(f"adapters-{args.tag}-*.tar"):
