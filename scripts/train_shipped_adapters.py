@@ -276,7 +276,8 @@ def main() -> None:
             args.pack.mkdir(parents=True, exist_ok=True)
             for old in args.pack.glob(f"adapters-{args.tag}-*.tar"):
                 old.unlink()
-            run.results["tars"] = [p.name for p in helpers.pack(run.adapters, args.pack,
+            unique = list(dict.fromkeys(run.adapters))
+            run.results["tars"] = [p.name for p in helpers.pack(unique, args.pack,
                                                                 f"adapters-{args.tag}")]
         run.save()
     print(json.dumps(run.results["timings"]), flush=True)
