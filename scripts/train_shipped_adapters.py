@@ -49,7 +49,7 @@ TRAIN_FILINGS = ["amazon-10k-2022-12-31", "microsoft-10k-2015-06-30", "netflix-1
                  "globalarena-10q-2024-09-30"]
 HELD_OUT_FILINGS = ["tesla-10q-2024-06-30", "apple-10q-2025-03-29"]
 SENTIMENT_TASKS = ["fpb", "fiqa", "tfns", "nwgi"]
-GROUPS = ["sentiment", "ner", "tagging", "xbrl"]
+GROUPS = ["sentiment", "ner", "xbrl", "tagging"]
 
 RECIPES: dict[str, dict[str, Any]] = {  # per group; command-line levers override these
     "sentiment": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=5e-4,
@@ -61,6 +61,7 @@ RECIPES: dict[str, dict[str, Any]] = {  # per group; command-line levers overrid
     "xbrl": dict(rank=8, alpha=16, target_modules="all-linear", learning_rate=3e-4, epochs=3,
                  batch_size=4, max_seq_len=2560),
 }
+EVAL_BATCH = {"sentiment": 64, "ner": 64, "xbrl": 8, "tagging": 8}  # long XBRL prompts: 8
 COMMON = dict(quantization="none", dropout=0.05, grad_accum=1, seed=42, compile_layers=False)
 
 
@@ -132,7 +133,7 @@ class Run:
                    t.kind == "classification" else t for t in task_list]
         hook = None
         if dev and self.args.dev_select:
-            hook = BestOnDev(helpers.dev_scorer(task_list, self.tokenizer, 64,
+            hook = BestOnDev(helpers.dev_scorer(task_list, self.tokenizer, EVAL_BATCH[group],
                                                 4 if self.args.smoke else None))
         start = time.perf_counter()
         result = finetune(wrapped, config=self.config(group), output_dir=folder,
@@ -152,7 +153,8 @@ class Run:
 
     def evaluate(self, group: str, adapter: Path, task_list: list, *, base: bool) -> None:
         """Base (optional), adapter and majority baseline on each task's test split."""
-        predictor = Predictor(adapters={"finetuned": adapter}, batch_size=self.args.batch_size)
+        predictor = Predictor(adapters={"finetuned": adapter},
+                              batch_size=self.args.batch_size or EVAL_BATCH[group])
         rows = self.results["groups"].setdefault(group, {}).setdefault("test", [])
         limit = 2 if self.args.smoke else self.args.eval_limit
         for task in task_list:
@@ -247,7 +249,8 @@ def main() -> None:
                         help="skip free generation on FinLoRA's xbrl_value / xbrl_formula")
     parser.add_argument("--budget-s", type=float, default=None,
                         help="start no further group after this many seconds")
-    parser.add_argument("--batch-size", type=int, default=32, help="evaluation batch size")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="evaluation batch size (default: 64 sentiment / NER, 8 XBRL)")
     parser.add_argument("--eval-limit", type=int, default=None)
     parser.add_argument("--smoke", action="store_true", help="2 steps, 4 examples, 2 to score")
     args = parser.parse_args()
@@ -260,12 +263,22 @@ def main() -> None:
         if args.budget_s is not None and run.elapsed() > args.budget_s:
             run.results["skipped"].append(group)
             continue
-        run_group(run, group)
+        try:
+            run_group(run, group)
+        except RuntimeError as exc:  # e.g. a CUDA path that dislikes a mid-training eval pass
+            if not args.dev_select:
+                raise
+            run.results.setdefault("errors", []).append({"group": group, "error": repr(exc)})
+            print(f"{group}: {exc!r}; again without dev selection", flush=True)
+            args.dev_select = False
+            run_group(run, group)
+            args.dev_select = True
         if args.pack:
             args.pack.mkdir(parents=True, exist_ok=True)
             for old in args.pack.glob(f"adapters-{args.tag}-*.tar"):
                 old.unlink()
-            run.results["tars"] = [p.name for p in helpers.pack(run.adapters, args.pack,
+            unique = list(dict.fromkeys(run.adapters))
+            run.results["tars"] = [p.name for p in helpers.pack(unique, args.pack,
                                                                 f"adapters-{args.tag}")]
         run.save()
     print(json.dumps(run.results["timings"]), flush=True)
