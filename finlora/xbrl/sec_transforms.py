@@ -235,12 +235,9 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 
 
 def register(custom_transforms: dict) -> None:
-    """Add the SEC transforms of finlora's one transforms table (`finlora.xbrl.transforms`)
-    to an Arelle model manager's `customTransforms` mapping."""
+    """Add the SEC transforms (the `ixt-sec` part of finlora's one transforms table,
+    `finlora.xbrl.transforms`) to an Arelle model manager's `customTransforms` mapping."""
     from arelle.ModelValue import qname
 
-    from finlora.xbrl.transforms import IXT_SEC
-    from finlora.xbrl.transforms import TRANSFORMS as TABLE
-
-    for name, function in TABLE[IXT_SEC].items():
+    for name, function in TRANSFORMS.items():
         custom_transforms[qname(SEC_TRANSFORMS_NS, f"ixt-sec:{name}")] = function
