@@ -66,7 +66,8 @@ def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",
                   limit: int | None = None) -> list[Example]:
     """All examples of a FinLoRA-format JSONL file (`context`, `target`) or a saved Hugging
     Face dataset (for a DatasetDict: its `split`), checked against `task`: a classification
-    target must be one of the task's labels (case is forgiven)."""
+    target must be one of the task's labels (case is forgiven). The task's corrections of
+    FinLoRA's data apply (TFNS: positive / neutral swapped back, `Task.from_finlora_rows`)."""
     from finlora.tasks.data import load_user_data
 
     examples = load_user_data(data, split)
@@ -82,7 +83,7 @@ def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",
                 raise DataError(f"{data}: row {number}: target {ex.target!r} is not a "
                                 f"{task.name} label ({', '.join(labels)})")
             checked.append(Example(ex.prompt, label, ex.meta))
-        examples = checked
+        examples = task.from_finlora_rows(checked)
     return examples[:limit] if limit is not None else examples
 
 

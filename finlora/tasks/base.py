@@ -66,6 +66,11 @@ class Task(ABC):
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
         """The examples of a deterministic split of this task's bundled data."""
 
+    def from_finlora_rows(self, examples: list[Example]) -> list[Example]:
+        """Examples read from a FinLoRA-format file (the bundled one or a user's own), with the
+        corrections this task applies to FinLoRA's data (default: none)."""
+        return examples
+
     def candidates(self, example: Example) -> Sequence[str] | None:
         """The allowed answers for this example (label scoring picks one), or None if free-form."""
         return None

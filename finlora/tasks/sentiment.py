@@ -75,10 +75,8 @@ class Sentiment(LabelTask):
         return sentiment_prompt(text, self.labels, source or self.variant.source)
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
-        rows = examples_from_rows(read_jsonl(bundled(self.variant.file)), self.variant.file)
-        if self.name == "tfns" and self.fix_tfns_labels:
-            rows = [Example(ex.prompt, TFNS_FIX.get(ex.target, ex.target), ex.meta)
-                    for ex in rows]
+        rows = self.from_finlora_rows(
+            examples_from_rows(read_jsonl(bundled(self.variant.file)), self.variant.file))
         if self.name == "fpb":
             examples = rows if split == "test" else self._phrasebank(split, rows)
         else:
@@ -87,6 +85,14 @@ class Sentiment(LabelTask):
                 _SPLITS[key] = split_deduplicated(rows, lambda ex: input_text(ex.prompt))
             examples = list(_SPLITS[key][split])
         return examples[:limit] if limit is not None else examples
+
+    def from_finlora_rows(self, examples: list[Example]) -> list[Example]:
+        """TFNS lines in FinLoRA's conversion have positive and neutral swapped: swapped back
+        (unless `fix_tfns_labels=False`), for the bundled file and for a user's FinLoRA file."""
+        if self.name != "tfns" or not self.fix_tfns_labels:
+            return examples
+        return [Example(ex.prompt, TFNS_FIX.get(ex.target, ex.target), ex.meta)
+                for ex in examples]
 
     def _phrasebank(self, split: Split, test: list[Example]) -> list[Example]:
         """Financial PhraseBank sentences that are neither in the FPB test split nor near
