@@ -122,19 +122,3 @@ def pack_rows(prompt_ids: Sequence[Sequence[int]], label_ids: Sequence[Sequence[
     targets = [trie.tokens[n] for trie in tries for path in trie.paths for n in path]
     return PackedRows(input_ids, positions, allowed, torch.tensor(flat), torch.tensor(picks),
                       torch.tensor(targets), tries, sum(lengths))
-
-
-def scores_from_values(values: Sequence[float], tries: Sequence[_Trie], normalization: str,
-                       ) -> list[tuple[list[float], list[float]]]:
-    """Per prompt (normalised scores, summed log-likelihoods) from the label tokens'
-    log-probabilities in `pack_rows` order."""
-    results, at = [], 0
-    for trie in tries:
-        sums, scores = [], []
-        for path in trie.paths:
-            total = sum(values[at:at + len(path)])
-            at += len(path)
-            sums.append(total)
-            scores.append(total / len(path) if normalization == "mean" else total)
-        results.append((scores, sums))
-    return results

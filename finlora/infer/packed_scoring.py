@@ -23,7 +23,8 @@ import torch
 from finlora.infer.cuda_graphs import GraphRunner
 from finlora.infer.dense_base import DenseBase, four_bit_layers
 from finlora.infer.packed_forward import PrefixKV, packed_hidden, prefix_kv, unsupported
-from finlora.infer.packed_layout import ROW_TOKENS, PackedRows, pack_rows, scores_from_values
+from finlora.infer.packed_layout import ROW_TOKENS, PackedRows, pack_rows
+from finlora.infer.tree_scoring import scores_from_values
 from finlora.models import split_causal_lm
 
 if TYPE_CHECKING:

@@ -129,8 +129,16 @@ def label_scores_from_hidden(hidden: torch.Tensor, head: torch.nn.Module, packed
             picks_t += [trie.tokens[n] for n in path]
     values = logprobs[torch.tensor(picks_i, device=device),
                       torch.tensor(picks_t, device=device)].tolist()  # one device sync
+    return scores_from_values(values, packed.tries, normalization)
+
+
+def scores_from_values(values: Sequence[float], tries: Sequence[_Trie], normalization: str,
+                       ) -> list[tuple[list[float], list[float]]]:
+    """Per prompt (normalised scores, summed log-likelihoods) from the label tokens'
+    log-probabilities, in the order of the tries' paths (`pack_batch` and `pack_rows` both
+    lay them out so)."""
     results, at = [], 0
-    for trie in packed.tries:
+    for trie in tries:
         sums, scores = [], []
         for path in trie.paths:
             total = sum(values[at:at + len(path)])
@@ -139,4 +147,3 @@ def label_scores_from_hidden(hidden: torch.Tensor, head: torch.nn.Module, packed
             scores.append(total / len(path) if normalization == "mean" else total)
         results.append((scores, sums))
     return results
-

@@ -33,6 +33,7 @@ from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.safe_xml import (
     check_header,
+    check_size,
     max_filing_bytes,
     parse_xml,
     refuse_dtd_subset,
@@ -168,15 +169,7 @@ class _Reader:
 
 def _chunks(path: Path):  # noqa: ANN202 - an iterator of bytes
     limit = max_filing_bytes()
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FilingError(path, f"cannot read file ({exc.strerror or exc})") from exc
-    if size == 0:
-        raise FilingError(path, "file is empty")
-    if size > limit:
-        raise FilingError(path, f"file is {size:,} bytes, over the {limit:,}-byte limit "
-                          "(set FINLORA_MAX_FILING_BYTES to raise it)")
+    check_size(path, limit)
     with path.open("rb") as handle:
         head = handle.read(CHUNK).lstrip()
         if head.startswith(b"\xef\xbb\xbf"):

@@ -40,9 +40,8 @@ def max_filing_bytes() -> int:
     return int(os.environ.get("FINLORA_MAX_FILING_BYTES", DEFAULT_MAX_BYTES))
 
 
-def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
-    """The file's bytes, with leading whitespace before the XML declaration removed."""
-    max_bytes = max_filing_bytes() if max_bytes is None else max_bytes
+def check_size(path: Path, max_bytes: int) -> int:
+    """The file's size; a FilingError if it cannot be read, is empty or is over `max_bytes`."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -52,6 +51,13 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     if size > max_bytes:
         raise FilingError(path, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit "
                           "(set FINLORA_MAX_FILING_BYTES to raise it)")
+    return size
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes, with leading whitespace before the XML declaration removed."""
+    max_bytes = max_filing_bytes() if max_bytes is None else max_bytes
+    check_size(path, max_bytes)
     with path.open("rb") as handle:  # bounded even if the file grew since stat()
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
