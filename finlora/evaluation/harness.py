@@ -68,7 +68,7 @@ def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",
     Face dataset (for a DatasetDict: its `split`), checked against `task`: a classification
     target must be one of the task's labels (case is forgiven). The task's corrections of
     FinLoRA's data apply (TFNS: positive / neutral swapped back, `Task.from_finlora_rows`)."""
-    from finlora.tasks.data import load_user_data
+    from finlora.tasks.datafiles import load_user_data
 
     examples = load_user_data(data, split)
     if not examples:

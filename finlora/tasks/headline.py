@@ -7,7 +7,7 @@ from pathlib import Path
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split
 from finlora.tasks.classification import LabelTask
-from finlora.tasks.data import load_split
+from finlora.tasks.datafiles import load_split
 
 
 class Headline(LabelTask):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from finlora.tasks.base import Example, Split
 from finlora.tasks.classification import LabelTask
-from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
+from finlora.tasks.datafiles import bundled, examples_from_rows, read_jsonl, split_of
 
 
 def ner_sentence(prompt: str) -> str:

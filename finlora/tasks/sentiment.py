@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split
 from finlora.tasks.classification import LabelTask
-from finlora.tasks.data import (
+from finlora.tasks.datafiles import (
     bundled,
     examples_from_rows,
     read_csv,

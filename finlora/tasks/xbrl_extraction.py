@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from finlora.errors import DataError
 from finlora.tasks.base import Example, Split, Task
-from finlora.tasks.data import bundled, examples_from_rows, load_split, read_jsonl
+from finlora.tasks.datafiles import bundled, examples_from_rows, load_split, read_jsonl
 from finlora.tasks.parsing import evaluate_formula, match_tag, numbers_equal, parse_number
 from finlora.tasks.xbrl_questions import (  # noqa: F401 - re-exported
     EXAMPLES,

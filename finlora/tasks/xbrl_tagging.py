@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from finlora.errors import DataError
 from finlora.tasks.answers import LabelLists
 from finlora.tasks.base import Example, Split, Task
-from finlora.tasks.data import bundled, examples_from_rows, read_jsonl, split_of
+from finlora.tasks.datafiles import bundled, examples_from_rows, read_jsonl, split_of
 from finlora.tasks.dedup import linked_groups
 from finlora.tasks.metrics import UNPARSED, classification_report
 from finlora.tasks.parsing import match_tag

@@ -11,8 +11,8 @@ Knows nothing of models or torch; Arelle is imported only when the Arelle engine
 from finlora.errors import FilingError
 from finlora.xbrl.filing import Filing, find_entry_point, load_filing
 from finlora.xbrl.instance_stream import iter_facts
-from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.query import FactQuery, FactSet, fact_record
+from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 __all__ = ["Calculation", "Context", "Fact", "FactQuery", "FactSet", "Filing", "FilingError",
            "Unit", "fact_record", "find_entry_point", "iter_facts", "load_filing"]

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from finlora.errors import FilingError
-from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.query import FactSet
 from finlora.xbrl.sources import INLINE_SUFFIXES, filing_documents, find_entry_point
+from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 Engine = Literal["auto", "arelle", "lxml"]
 __all__ = ["INLINE_SUFFIXES", "Engine", "Filing", "find_entry_point", "load_filing"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from finlora.errors import FilingError
-from finlora.xbrl.model import Context, Fact, Unit
+from finlora.xbrl.types import Context, Fact, Unit
 
 XBRLI = "http://www.xbrl.org/2003/instance"
 XBRLDI = "http://xbrl.org/2006/xbrldi"

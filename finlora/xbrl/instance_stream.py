@@ -29,7 +29,6 @@ from finlora.xbrl.instance import (
     parse_unit,
 )
 from finlora.xbrl.linkbases import read_linkbases
-from finlora.xbrl.model import Calculation, Context, Fact, Unit
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.safe_xml import (
     check_header,
@@ -40,6 +39,7 @@ from finlora.xbrl.safe_xml import (
     resolve_local,
 )
 from finlora.xbrl.stubs import check_href, check_references
+from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 CHUNK = 1 << 20
 _MISSING = object()

@@ -9,8 +9,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from finlora.xbrl.instance import LINK, XLINK
-from finlora.xbrl.model import Calculation
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
+from finlora.xbrl.types import Calculation
 
 XS = "http://www.w3.org/2001/XMLSchema"
 STANDARD_LABEL = "http://www.xbrl.org/2003/role/label"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finlora.xbrl.model import Calculation, Context, Fact, Unit
+from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 
 @dataclass

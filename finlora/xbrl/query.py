@@ -14,7 +14,7 @@ from typing import Any, TextIO, overload
 
 from finlora.atomic import write_atomically
 from finlora.errors import FinloraError
-from finlora.xbrl.model import Fact
+from finlora.xbrl.types import Fact
 
 RECORD_FIELDS = ["concept", "label", "value", "numeric", "unit", "decimals", "period_start",
                  "period_end", "instant", "dimensions", "is_nil", "id", "context_id", "entity",

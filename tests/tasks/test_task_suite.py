@@ -15,8 +15,8 @@ import pytest
 
 from finlora import tasks
 from finlora.errors import DataError
-from finlora.tasks.data import bundled as bundled_path
-from finlora.tasks.data import read_csv, read_jsonl
+from finlora.tasks.datafiles import bundled as bundled_path
+from finlora.tasks.datafiles import read_csv, read_jsonl
 from finlora.tasks.metrics import classification_report
 from finlora.tasks.ner import ner_sentence
 from finlora.tasks.parsing import (

@@ -20,10 +20,10 @@ from finlora.xbrl.inline.footnotes import read_footnotes
 from finlora.xbrl.inline.values import numeric_text, text_value, where
 from finlora.xbrl.instance import XSI_NIL, make_fact
 from finlora.xbrl.linkbases import read_linkbases
-from finlora.xbrl.model import Fact
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
 from finlora.xbrl.stubs import check_references
+from finlora.xbrl.types import Fact
 
 __all__ = ["is_inline_root", "load_inline"]
 

@@ -16,8 +16,8 @@ from lxml import etree
 from finlora.errors import FilingError
 from finlora.xbrl.inline.text import IX_NAMESPACES, split_tag
 from finlora.xbrl.instance import LINK, XBRLI, XLINK, parse_context, parse_unit
-from finlora.xbrl.model import Context, Unit
 from finlora.xbrl.safe_xml import parse_xml
+from finlora.xbrl.types import Context, Unit
 
 FACT_TAGS = {"nonfraction": "nonFraction", "nonnumeric": "nonNumeric", "fraction": "fraction"}
 
