@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,11 @@ def test_sentiment_adapter_answers_real_fpb_sentences(embedded_model_path: str) 
     predictor = Predictor(model=model, tokenizer=load_tokenizer(embedded_model_path),
                           base_model=embedded_model_path)
     fpb = tasks.get("fpb")
-    examples = [fpb.load("test")[i] for i in (1, 3, 4, 8, 10, 12)]  # negative/positive/neutral
+    examples = fpb.load("test")[:120]  # FinLoRA's FPB test lines, annotators' labels as gold
     answers = [p.answer for p in predictor.predict(fpb, examples)]
-    correct = sum(a == ex.target for a, ex in zip(answers, examples, strict=True))
-    assert correct >= 5, list(zip(answers, [ex.target for ex in examples], strict=True))
+    accuracy = sum(a == ex.target for a, ex in zip(answers, examples, strict=True)) / 120
+    counts = Counter(ex.target for ex in examples)
+    majority = max(counts.values()) / 120
+    # the adapter scored 82.1% on the whole test split on the GPU (docs/results.md); on these
+    # 120 lines it must stay well above always answering their most frequent label
+    assert accuracy >= max(0.72, majority + 0.1), (accuracy, counts)

@@ -50,5 +50,5 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path) -> None:
         args = [str(path)] + (["--period", "FY1999"] if path.is_dir() else [])
         run = subprocess.run([sys.executable, "-m", "finlora", "statements", *args],
                              capture_output=True, text=True, timeout=120)
-        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+        assert run.returncode == 3 and "Traceback" not in run.stderr, run.stderr
         assert str(path.name) in run.stderr or "FY1999" in run.stderr
