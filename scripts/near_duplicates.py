@@ -20,9 +20,9 @@ from pathlib import Path
 from finlora import tasks
 from finlora.atomic import write_text_atomically
 from finlora.tasks import data as task_data
+from finlora.tasks.base import input_text
 from finlora.tasks.dedup import THRESHOLD, near_duplicates
-from finlora.tasks.ner import ner_sentence
-from finlora.tasks.sentiment import VARIANTS, _key, input_text
+from finlora.tasks.sentiment import VARIANTS, _key
 from finlora.tasks.xbrl_tagging import FILES, XBRLTagging
 
 
@@ -40,7 +40,7 @@ def before(name: str) -> tuple[list[str], list[str]]:
             if _key(r["sentence"]) not in keys and r["in_finlora_fpb_test"] != "yes"]
         return train, test
     if name == "ner":
-        texts = [ner_sentence(ex.prompt) for ex in rows("ner_test.jsonl.gz")]
+        texts = [input_text(ex.prompt) for ex in rows("ner_test.jsonl.gz")]
     else:
         texts = [input_text(ex.prompt) for ex in rows(VARIANTS[name].file)]
     train = [t for t in texts if task_data.split_of(t) != "test"]
@@ -49,7 +49,7 @@ def before(name: str) -> tuple[list[str], list[str]]:
 
 def after(name: str) -> tuple[list[str], list[str]]:
     task = tasks.get(name)
-    text = ner_sentence if name == "ner" else input_text
+    text = input_text
     train = [text(ex.prompt) for split in ("train", "dev") for ex in task.load(split)]
     return train, [text(ex.prompt) for ex in task.load("test")]
 

@@ -19,12 +19,8 @@ from finlora import tasks as task_registry
 from finlora.errors import DataError
 from finlora.evaluation.stats import class_distribution, majority_baseline, mcc
 from finlora.tasks import Example, Task
+from finlora.tasks.registry import expand_names
 
-SUITES: dict[str, list[str]] = {
-    "sentiment": ["fpb", "fiqa", "tfns", "nwgi"],
-    "finlora": ["fpb", "fiqa", "tfns", "nwgi", "ner", "headline", "finer", "fnxl",
-                "xbrl_tags", "xbrl_value", "xbrl_formula"],
-}
 SHIPPED = "shipped"  # adapter="shipped": finlora's shipped adapter for the task
 
 
@@ -53,13 +49,9 @@ class TaskResult(BaseModel):
 
 
 def expand_task_names(names: Sequence[str]) -> list[str]:
-    """Task names with suite names (`finlora`, `sentiment`) expanded, order kept, no repeats."""
-    expanded: list[str] = []
-    for name in names:
-        for item in SUITES.get(name, [name]):
-            if item not in expanded:
-                expanded.append(item)
-    return expanded
+    """Task names with group names (`finlora`, `sentiment`: `finlora.tasks.GROUPS`) expanded,
+    order kept, no repeats."""
+    return expand_names(names)
 
 
 def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",

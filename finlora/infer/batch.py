@@ -27,7 +27,6 @@ from finlora.progress import progress_bar
 
 MANIFEST = "manifest.jsonl"
 FILING_SUFFIXES = (".xml", ".htm", ".html", ".xhtml", ".txt", ".zip")
-_NOT_INSTANCES = ("_cal", "_def", "_lab", "_pre", "_ref")
 
 
 @dataclass
@@ -54,13 +53,13 @@ class _ParseFailure(Exception):
 def find_filings(spec: str | Path) -> list[Path]:
     """The filings named by a folder (its filing sub-folders, instance / inline files, EDGAR
     .txt submissions and .zip files) or a glob pattern (each match is one filing), sorted."""
-    from finlora.xbrl.sources import is_submission
+    from finlora.xbrl.sources import LINKBASE_STEMS, is_submission
 
     path = Path(spec)
     if path.is_dir():
         found = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
         found += [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FILING_SUFFIXES
-                  and not p.stem.endswith(_NOT_INSTANCES) and not p.name.startswith(".")
+                  and not p.stem.endswith(LINKBASE_STEMS) and not p.name.startswith(".")
                   and (p.suffix.lower() != ".txt" or is_submission(p))]
     else:
         found = [Path(p) for p in glob.glob(str(spec), recursive=True)]

@@ -42,6 +42,11 @@ def prompt_token_ids(tokenizer: Any, prompt: str) -> list[int]:
     return list(tokenizer(prompt, add_special_tokens=add_special)["input_ids"])
 
 
+def input_text(prompt: str) -> str:
+    """The `Input:` part of a FinLoRA prompt (`Instruction: …\nInput: …\nAnswer: `)."""
+    return prompt.split("\nInput: ", 1)[1].rsplit("\nAnswer: ", 1)[0]
+
+
 @dataclass(frozen=True)
 class Example:
     """One prompt with its gold answer.

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from finlora.tasks.base import Example, Split
+from finlora.tasks.base import Example, Split, input_text
 from finlora.tasks.classification import LabelTask
 from finlora.tasks.datafiles import bundled, examples_from_rows, read_jsonl, split_of
-
-
-def ner_sentence(prompt: str) -> str:
-    """The `Input:` sentence of a FinLoRA NER prompt."""
-    return prompt.split("\nInput: ", 1)[1].rsplit("\nAnswer: ", 1)[0]
 
 
 class NER(LabelTask):
@@ -25,5 +20,5 @@ class NER(LabelTask):
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
         rows = examples_from_rows(read_jsonl(bundled("ner_test.jsonl.gz")), "ner_test")
-        examples = [ex for ex in rows if split_of(ner_sentence(ex.prompt)) == split]
+        examples = [ex for ex in rows if split_of(input_text(ex.prompt)) == split]
         return examples[:limit] if limit is not None else examples

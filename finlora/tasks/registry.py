@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from finlora.errors import DataError
@@ -16,7 +16,11 @@ from finlora.tasks.xbrl_tagging import FILES as TAGGING_FILES
 from finlora.tasks.xbrl_tagging import RETRIEVAL_K, XBRLTagging
 
 _REGISTRY: dict[str, Callable[..., Task]] = {}
-GROUPS: dict[str, tuple[str, ...]] = {"sentiment": tuple(VARIANTS)}
+GROUPS: dict[str, tuple[str, ...]] = {
+    "sentiment": tuple(VARIANTS),
+    "finlora": (*VARIANTS, "ner", "headline", "finer", "fnxl",
+                "xbrl_tags", "xbrl_value", "xbrl_formula"),  # FinLoRA's benchmark, in its order
+}
 
 
 def register(name: str, factory: Callable[..., Task]) -> None:
@@ -54,12 +58,18 @@ def get(name: str, **options: Any) -> Task:
         raise DataError(f"task {name!r}: bad options {sorted(options)} ({exc})") from exc
 
 
-def get_many(spec: str | list[str]) -> list[Task]:
-    """Tasks from a comma-separated string or list, with group names (`sentiment`) expanded."""
+def expand_names(spec: str | Sequence[str]) -> list[str]:
+    """Task names from a comma-separated string or list, group names (`sentiment`, `finlora`)
+    expanded, order kept, no repeats."""
     items = spec.split(",") if isinstance(spec, str) else spec
     expanded: list[str] = []
     for item in (i.strip() for i in items if i.strip()):
         for name in GROUPS.get(item, (item,)):
             if name not in expanded:
                 expanded.append(name)
-    return [get(name) for name in expanded]
+    return expanded
+
+
+def get_many(spec: str | Sequence[str]) -> list[Task]:
+    """Tasks from a comma-separated string or list, with group names expanded."""
+    return [get(name) for name in expand_names(spec)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from finlora.errors import DataError
-from finlora.tasks.base import Example, Split
+from finlora.tasks.base import Example, Split, input_text
 from finlora.tasks.classification import LabelTask
 from finlora.tasks.datafiles import (
     bundled,
@@ -44,11 +44,6 @@ def sentiment_prompt(text: str, labels: tuple[str, ...], source: str) -> str:
     """FinLoRA's sentiment prompt, byte for byte."""
     return (f"Instruction: What is the sentiment of this {source}? Please choose an answer from "
             f"{{{'/'.join(labels)}}}.\nInput: {text}\nAnswer: ")
-
-
-def input_text(prompt: str) -> str:
-    """The `Input:` part of a FinLoRA prompt."""
-    return prompt.split("\nInput: ", 1)[1].rsplit("\nAnswer: ", 1)[0]
 
 
 class Sentiment(LabelTask):

@@ -8,7 +8,7 @@ from pathlib import Path
 from finlora.errors import FilingError
 
 INLINE_SUFFIXES = (".htm", ".html", ".xhtml")
-_LINKBASE_STEMS = ("_cal", "_def", "_lab", "_pre", "_ref")
+LINKBASE_STEMS = ("_cal", "_def", "_lab", "_pre", "_ref")  # file stems that are not instances
 _HEAD = 65536
 
 
@@ -23,7 +23,7 @@ def is_inline_document(path: Path) -> bool:
 
 
 def _is_instance(path: Path) -> bool:
-    if path.suffix.lower() != ".xml" or path.stem.endswith(_LINKBASE_STEMS) or \
+    if path.suffix.lower() != ".xml" or path.stem.endswith(LINKBASE_STEMS) or \
             path.stem == "FilingSummary":
         return False
     head = _head(path, 4096)

@@ -15,10 +15,10 @@ import pytest
 
 from finlora import tasks
 from finlora.errors import DataError
+from finlora.tasks.base import input_text
 from finlora.tasks.datafiles import bundled as bundled_path
 from finlora.tasks.datafiles import read_csv, read_jsonl
 from finlora.tasks.metrics import classification_report
-from finlora.tasks.ner import ner_sentence
 from finlora.tasks.parsing import (
     evaluate_formula,
     match_label,
@@ -27,7 +27,6 @@ from finlora.tasks.parsing import (
     parse_number,
 )
 from finlora.tasks.sentiment import _key as ascii_key
-from finlora.tasks.sentiment import input_text
 from finlora.tasks.xbrl_extraction import question_prompt as xbrl_prompt
 from finlora.tasks.xbrl_tagging import finer_prompt, tag_options
 
@@ -192,7 +191,7 @@ def test_huge_or_odd_generated_numbers_score_wrong_not_crash() -> None:
 
 def test_ner_sentence_never_straddles_splits() -> None:
     ner = tasks.get("ner")
-    sentences = {s: {ner_sentence(ex.prompt) for ex in ner.load(s)} for s in ("train", "dev",
+    sentences = {s: {input_text(ex.prompt) for ex in ner.load(s)} for s in ("train", "dev",
                                                                               "test")}
     assert not sentences["train"] & sentences["test"]
     assert not sentences["dev"] & sentences["test"] and not sentences["train"] & sentences["dev"]
