@@ -28,9 +28,19 @@ from finlora.train.fast_lora import LoRALinearFunction, base_inputs
 
 class FusedLora:
     """The fused forward shared by both layer classes (mixed in before PEFT's class, whose
-    attributes it reads: adapters, dropout, scaling, the base layer)."""
+    attributes it reads: adapters, dropout, scaling, the base layer; PEFT's own forward serves
+    every call that is not the plain training case)."""
 
     fused: bool = True  # False: PEFT's own forward, always
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cache_base()
+
+    def forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        if self.fusable(args, kwargs):
+            return self.fused_forward(x)
+        return super().forward(x, *args, **kwargs)  # type: ignore[misc]
 
     def cache_base(self) -> None:
         """Keep the nf4 base weight's packed bytes and fp32 block scales (double quantization
@@ -62,15 +72,6 @@ class FusedLora:
 class FusedLoraLinear(FusedLora, PeftLoraLinear):
     """PEFT's LoRA Linear over a plain nn.Linear, with the fused forward."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.cache_base()
-
-    def forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-        if self.fusable(args, kwargs):
-            return self.fused_forward(x)
-        return super().forward(x, *args, **kwargs)
-
 
 def _peft_linear4bit() -> type | None:
     try:
@@ -86,15 +87,6 @@ if _PeftLinear4bit is not None:
     class FusedLoraLinear4bit(FusedLora, _PeftLinear4bit):  # type: ignore[misc, valid-type]
         """PEFT's LoRA Linear4bit over a bitsandbytes nf4 layer, with the fused forward (the
         weight is dequantized by one kernel in the forward and again in the backward)."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.cache_base()
-
-        def forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-            if self.fusable(args, kwargs):
-                return self.fused_forward(x)
-            return super().forward(x, *args, **kwargs)
 
 
 def register_fused_layers(lora_config: Any, quantization: str) -> bool:
