@@ -46,6 +46,8 @@ def _targets(value: str | None) -> Any:
 @click.option("--limit", type=int, default=None, help="At most N examples per task.")
 @click.option("--split", type=click.Choice(["train", "dev", "test"]), default=None)
 @click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32"]), default=None)
+@click.option("--fp8-base", "base_precision", flag_value="fp8", default=None,
+              help="Frozen base matmuls in fp8 (Hopper / Ada GPUs; off: compute dtype).")
 @click.option("--seed", type=int, default=None)
 @click.option("--save-every", type=int, default=None, help="Checkpoint every N steps.")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in --output.")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from finlora.errors import ConfigError
-from finlora.train.variants import LORA_VARIANTS
+from finlora.train.variants import LORA_VARIANTS, get_variant
 
 # LoRA target presets: module names as they appear in Llama-style decoders.
 TARGET_PRESETS: dict[str, list[str]] = {
@@ -66,6 +66,9 @@ class TrainConfig(BaseModel):
     gradient_checkpointing: bool = Field(False, description="Recompute activations (less memory).")
     fused_lora: bool = Field(True, description="finlora's fused LoRA layer (same math as PEFT, "
                              "less memory and time); off = PEFT's own forward.")
+    base_precision: Literal["compute", "fp8"] = Field(
+        "compute", description="Frozen base matmuls (forward, input gradient): in the compute "
+        "dtype, or fp8 (Hopper / Ada GPUs; train/fp8_base.py). fp8 needs fused_lora.")
     compile_layers: bool | None = Field(
         None, description="torch.compile the decoder layers' norm / attention / MLP blocks "
         "(fused elementwise kernels); None = on with CUDA, off on CPU.")
@@ -92,6 +95,15 @@ class TrainConfig(BaseModel):
         if self.rank is None:
             # bypass validate_assignment recursion
             object.__setattr__(self, "rank", 4 if self.quantization == "nf4" else 8)
+        return self
+
+    @model_validator(mode="after")
+    def _fp8_needs_fused(self) -> TrainConfig:
+        if self.base_precision == "fp8" and (not self.fused_lora or self.quantization == "int8"
+                                             or not get_variant(self.variant).fused):
+            raise ValueError("base_precision fp8 runs in finlora's fused LoRA layers: it needs "
+                             "fused_lora on, quantization nf4 or none, and a fused variant "
+                             "(lora, rslora)")
         return self
 
     @property

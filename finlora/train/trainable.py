@@ -88,6 +88,10 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     from peft import get_peft_model
 
     dtype = compute_dtype(config, device)
+    if config.base_precision == "fp8":  # a cheap check before any weights are loaded
+        from finlora.train.fp8_base import check_fp8_device
+
+        check_fp8_device(device)
     base = load_base_model(model_path, quantization=config.quantization, dtype=dtype,
                            device=device)
     base.config.use_cache = False
@@ -98,6 +102,10 @@ def build_model(model_path: str, config: TrainConfig, device: torch.device) -> P
     torch.manual_seed(config.seed)  # adapter init is part of the reproducible state
     # peft keeps the adapter weights in fp32 (autocast_adapter_dtype) over a bf16 base
     model = get_peft_model(base, lora_config(config))
+    if config.base_precision == "fp8":
+        from finlora.train.fp8_base import use_fp8_base
+
+        use_fp8_base(model, device)
     if config.compile_layers or (config.compile_layers is None and device.type == "cuda"):
         problem = compiler_works(device)
         if problem is None:
