@@ -118,7 +118,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         model.gradient_checkpointing_disable()
     prepare_path(path, model, args)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path == "finlora" and device.type == "cuda")
+    optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path.startswith("finlora") and device.type == "cuda")
     kind = "short" if case.startswith("short") else "long"
     timed = [make_examples(kind, per_step, config.vocab_size, seed=1000 * step)
              for step in range(args.steps)]
@@ -150,8 +150,8 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - began
     result = {"path": path, "case": case, "examples_per_step": per_step,
-              "compiled": path == "finlora" and args.compile,
-              "lora_traced": path == "finlora" and args.compile and args.trace_lora,
+              "compiled": path.startswith("finlora") and args.compile,
+              "lora_traced": path.startswith("finlora") and args.compile and args.trace_lora,
               "gradient_checkpointing": case == "lean", "steps_timed": args.steps,
               "graphs_compiled_while_timed": counters["stats"]["unique_graphs"] - graphs_before,
               "tokens_per_s": round(tokens / elapsed, 1),
@@ -198,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                              "FPB-length, --short-batch a step; long = 8 x 512; lean = 4 x 512 "
                              "with gradient checkpointing")
     parser.add_argument("--paths", default="finlora,stock,stock-qlora",
-                        help="finlora; stock = transformers + peft + bitsandbytes on the bf16 "
+                        help="finlora; finlora-fp8 = finlora with fp8 base matmuls (Hopper); "
+                             "stock = transformers + peft + bitsandbytes on the bf16 "
                              "model; stock-qlora = the same after PEFT's "
                              "prepare_model_for_kbit_training (fp32 norms, embeddings, LM "
                              "head); peers: hf-packed, hf-packed-liger, unsloth (train_peers.py)")

@@ -1,6 +1,6 @@
 """Each path's set-up and training step in `bench_train.py`: stock (transformers + peft,
 right-padded micro-batches), finlora (`finlora.train`'s packed passes through the fused,
-compiled layers) and the peers of `train_peers.py` (one packed row a step)."""
+compiled layers; `finlora-fp8` the same with fp8 base matmuls) and the peers of `train_peers.py` (one packed row a step)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,32 @@ def finlora_batch(items: list[Tokenized], device) -> dict[str, torch.Tensor]:
     return {k: v.to(device) for k, v in batch.items() if k != "n_tokens"}
 
 
+FP8_PROBLEM: list[Exception] = []  # why the fp8 path cannot run here (raised by its steps)
+
+
+def fp8_base(model, on: bool) -> None:
+    """The `finlora-fp8` path's fp8 base weights (`TrainConfig.base_precision="fp8"`): made
+    from the nf4 weights when on, dropped when off (1 byte per weight: not in other rows' peak)."""
+    from finlora.errors import ConfigError
+    from finlora.train.fp8_base import use_fp8_base
+
+    if on:
+        if not any(getattr(m, "_fp8", None) is not None for m in model.modules()):
+            try:
+                use_fp8_base(model)
+            except ConfigError as exc:  # not here (no fp8 GPU): its rows become error rows
+                FP8_PROBLEM[:] = [exc]
+        return
+    for layer in model.modules():
+        if isinstance(layer, FusedLora):
+            layer._fp8 = None
+
+
 def prepare_path(path: str, model, args) -> None:
-    """finlora's layers (fused LoRA, compiled blocks) for its path, PEFT's for every other."""
-    if path == "finlora":
+    """finlora's layers (fused LoRA, compiled blocks) for its paths (`finlora-fp8`: fp8 base
+    matmuls), PEFT's for every other."""
+    fp8_base(model, on=path == "finlora-fp8")
+    if path.startswith("finlora"):
         set_fused(model, on=True)
         if args.compile:
             compile_decoder_layers(model, trace_fused_lora=args.trace_lora)
@@ -56,7 +79,9 @@ def train_step(path: str, micro: list, model, loss_fn, device) -> torch.Tensor:
         for part in micro:
             loss = model(**stock_batch(part, device)).loss / len(micro)
             loss.backward()
-    elif path == "finlora":  # finlora.train's loop: micro-batches merged into packed passes
+    elif path.startswith("finlora"):  # finlora.train's loop: micro-batches merged into packed passes
+        if path == "finlora-fp8" and FP8_PROBLEM:
+            raise FP8_PROBLEM[0]
         per_micro = max(len(part) for part in micro)
         parts = merge_micro_batches([finlora_items(part) for part in micro], per_micro * 512)
         normalizer = float(sum(it.n_answer for part in parts for it in part))

@@ -28,6 +28,8 @@ PEERS = ("hf-packed", "hf-packed-liger", "unsloth")
 PARITY_REFERENCE = "stock"
 SETUPS = {  # what each path runs, recorded in the results JSON
     "finlora": "packed rows, fused LoRA traced into compiled blocks, answer-only head, fused AdamW",
+    "finlora-fp8": "finlora with the frozen base matmuls in fp8 (train/fp8_base.py): e4m3 "
+                   "weights per channel, e4m3 tokens, e5m2 input gradients",
     "stock": "transformers + peft, right-padded micro-batches, model(...).loss, AdamW",
     "stock-qlora": "stock after peft's prepare_model_for_kbit_training (fp32 norms / head)",
     "hf-packed": "transformers + peft, the step as one row (position ids restart: packed mask, "
@@ -163,7 +165,7 @@ def run_row(path: str, case: str, dropout: float, model: nn.Module,
         with kernels(path, model):
             return {**run(), "dropout": dropout}
     except Exception as exc:
-        if path not in PEERS and not isinstance(exc, torch.OutOfMemoryError):
+        if path not in (*PEERS, "finlora-fp8") and not isinstance(exc, torch.OutOfMemoryError):
             raise
         gc.collect()
         if torch.cuda.is_available():
@@ -229,7 +231,7 @@ def headline(results: list[dict]) -> list[dict]:
     for row in results:
         if row["path"] != "finlora" or "error" in row:
             continue
-        others = [r for r in results if r["path"] != "finlora" and "error" not in r
+        others = [r for r in results if not r["path"].startswith("finlora") and "error" not in r
                   and r["case"] == row["case"] and r.get("dropout") == row.get("dropout")]
         if not others:
             continue
