@@ -75,7 +75,7 @@ def prepare_path(path: str, model, args) -> None:
 
 def train_step(path: str, micro: list, model, loss_fn, device) -> torch.Tensor:
     """Forward + backward of one optimizer step over its micro-batches; the last pass's loss."""
-    if path.startswith("stock"):  # one pass per micro-batch, gradients accumulated
+    if path.startswith("stock") or path.endswith("-padded"):  # a pass per micro-batch
         for part in micro:
             loss = model(**stock_batch(part, device)).loss / len(micro)
             loss.backward()

@@ -28,15 +28,15 @@ PEERS = ("hf-packed", "hf-packed-liger", "unsloth")
 PARITY_REFERENCE = "stock"
 SETUPS = {  # what each path runs, recorded in the results JSON
     "finlora": "packed rows, fused LoRA traced into compiled blocks, answer-only head, fused AdamW",
-    "finlora-fp8": "finlora with the frozen base matmuls in fp8 (train/fp8_base.py): e4m3 "
-                   "weights per channel, e4m3 tokens, e5m2 input gradients",
+    "finlora-fp8": "finlora, base matmuls in fp8 (e4m3 weights and tokens, e5m2 input grads)",
     "stock": "transformers + peft, right-padded micro-batches, model(...).loss, AdamW",
     "stock-qlora": "stock after peft's prepare_model_for_kbit_training (fp32 norms / head)",
     "hf-packed": "transformers + peft, the step as one row (position ids restart: packed mask, "
                  "sdpa), model(...).loss, AdamW",
     "hf-packed-liger": "hf-packed + Liger apply_liger_kernel_to_llama(model=base): RoPE, RMSNorm, "
                        "SwiGLU, fused linear cross-entropy",
-    "unsloth": "Unsloth FastLanguageModel nf4, LoRA without gradient checkpointing, packed row",
+    "unsloth": "Unsloth FastLanguageModel nf4, LoRA without gradient checkpointing, the faster "
+               "of a packed row and padded micro-batches per case (its fast LoRA path at dropout 0)",
 }
 
 

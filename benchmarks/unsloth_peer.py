@@ -7,8 +7,13 @@ PEFT model is made, at dropout 0). The worker saves the bench's random Llama onc
 safetensors with a WordLevel tokenizer, loads it with `FastLanguageModel.from_pretrained(
 load_in_4bit=True)` (bitsandbytes nf4, double quant, blocksize 64: the bench's own nf4 bytes),
 adds LoRA r8 / alpha 16 on all linear layers without gradient checkpointing, loads the shared
-init, and times every case with `bench_train.run_case` (a packed row per step, as for
-`hf-packed`); with `parity` it also runs the loss-parity steps.
+init, and times every case with `bench_train.run_case` twice: a packed row per step (as for
+`hf-packed`) and right-padded micro-batches (as for `stock`). Unsloth's packing is fast with
+flash-attn or xformers (variable-length kernels); without them a packed row of many short
+examples goes through masked sdpa, and padded batches (causal sdpa per example) can be its
+better set-up. Its best supported set-up on the machine is the one that gives it most: each
+case's row is the faster of the two (`batching` says which, `alternatives` has the other).
+With `parity` it also runs the loss-parity steps, on padded batches like the reference's.
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ import torch
 
 HERE = Path(__file__).parent
 WEIGHTS = Path(tempfile.gettempdir()) / "finlora-bench-llama8b-bf16"
+# where scripts/device_unsloth.sh installs Unsloth and its extra wheels: only the Unsloth
+# process gets it on its path (its datasets, trl, torchao... would change the other paths)
+SITE = Path(os.environ.get("FINLORA_UNSLOTH_SITE", "/tmp/site-unsloth"))
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def available() -> bool:
-    return importlib.util.find_spec("unsloth") is not None
+    return importlib.util.find_spec("unsloth") is not None or (SITE / "unsloth").is_dir()
 
 
 def rows(cases: list[str], dropouts: list[float], args: Namespace,
@@ -59,7 +67,8 @@ def rows(cases: list[str], dropouts: list[float], args: Namespace,
             spec_path.write_text(json.dumps(spec))
             code = (f"import unsloth, sys; sys.path.insert(0, {str(HERE)!r}); import unsloth_peer;"
                     " sys.exit(unsloth_peer.worker(sys.argv[1]))")
-            env = {**os.environ, "HF_HUB_OFFLINE": "1", "UNSLOTH_DISABLE_STATISTICS": "1"}
+            env = {**os.environ, "HF_HUB_OFFLINE": "1", "UNSLOTH_DISABLE_STATISTICS": "1",
+                   "PYTHONPATH": os.pathsep.join([str(SITE), os.environ.get("PYTHONPATH", "")])}
             try:
                 subprocess.run([sys.executable, "-c", code, str(spec_path)], env=env, check=True,
                                timeout=max(deadline - time.monotonic(), 1))
@@ -115,26 +124,45 @@ def worker(spec_path: str) -> int:
     train_peers.load_lora(model, init)
     args = Namespace(**spec["settings"], compile=False, trace_lora=False)
     device = torch.device("cuda")
-    setup = {"setup": "FastLanguageModel nf4, packed row per step, no gradient checkpointing",
+    setup = {"setup": "FastLanguageModel nf4, no gradient checkpointing; the faster of a packed "
+                      "row and padded micro-batches per case",
              "flash_attn": importlib.util.find_spec("flash_attn") is not None,
              "xformers": importlib.util.find_spec("xformers") is not None}
-    rows = []
-    for case in spec["cases"]:
-        try:
-            row = bench_train.run_case("unsloth", case, model, None, config, device, args)
-        except Exception as exc:  # noqa: BLE001 - a peer that fails is a row, not a crash
-            row = train_peers.error_row("unsloth", case, spec["dropout"], exc)
-            gc.collect()
-            torch.cuda.empty_cache()
-        rows.append({**row, "dropout": spec["dropout"], **setup})
-        print(json.dumps(rows[-1]), flush=True)
+    rows = [best_row(case, model, config, device, args, spec["dropout"], setup)
+            for case in spec["cases"]]
     losses = None
     if spec["parity"]:
         def step(path: str, micro: list) -> torch.Tensor:
-            return bench_train.train_step(path, micro, model, None, device)
+            return bench_train.train_step(f"{path}-padded", micro, model, None, device)
 
         losses = train_peers.parity_losses("unsloth", model, init, step,
                                            bench_train.parity_examples(config),
                                            args.parity_steps, args.parity_lr)
     Path(spec["out"]).write_text(json.dumps({"rows": rows, "parity_losses": losses}))
     return 0
+
+
+BATCHINGS = {"packed": "unsloth", "padded": "unsloth-padded"}  # train_paths.train_step's names
+
+
+def best_row(case: str, model, config, device, args: Namespace, dropout: float,
+             setup: dict) -> dict:
+    """The case timed with each batching; the faster row, the other under `alternatives`."""
+    import bench_train
+    import train_peers
+
+    tried = {}
+    for batching, path in BATCHINGS.items():
+        try:
+            row = bench_train.run_case(path, case, model, None, config, device, args)
+        except Exception as exc:  # noqa: BLE001 - a peer that fails is a row, not a crash
+            row = train_peers.error_row("unsloth", case, dropout, exc)
+            gc.collect()
+            torch.cuda.empty_cache()
+        tried[batching] = {**row, "path": "unsloth", "batching": batching}
+        print(json.dumps({**tried[batching], "dropout": dropout}), flush=True)
+    ok = [r for r in tried.values() if "error" not in r]
+    best = max(ok, key=lambda r: r["tokens_per_s"]) if ok else tried["packed"]
+    others = {b: {k: r.get(k) for k in ("tokens_per_s", "peak_gib", "final_loss", "error")
+                  if k in r} for b, r in tried.items() if r is not best}
+    return {**best, "dropout": dropout, **setup, "alternatives": others}

@@ -2,8 +2,9 @@
 # On the GPU machine (no internet), for bench_train.py's `unsloth` peer: install the carried
 # Unsloth wheel set (.whl-unsloth/, made by `pip download --no-deps` for CPython 3.12
 # manylinux; the unsloth wheel is rebuilt without its 80 MB `studio/` web UI, which
-# `import unsloth` does not use) and bitsandbytes from .whl/ into /tmp/site, without
-# dependencies (torch, transformers, peft, accelerate stay the machine's own), then probe
+# `import unsloth` does not use) and bitsandbytes from .whl/ into /tmp/site-unsloth (apart from
+# /tmp/site: only bench_train's Unsloth process puts it on its path, see unsloth_peer.SITE),
+# without dependencies (torch, transformers, peft, accelerate stay the machine's own), then probe
 # `import unsloth` and `from unsloth import FastLanguageModel` in a fresh process. Writes
 # $OUT/unsloth_probe.json (or ./unsloth_probe.json) whatever happens: the version, or the
 # error and the first missing module. Under 2 minutes.
@@ -11,12 +12,12 @@
 #   bash scripts/device_unsloth.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SITE=/tmp/site
+SITE="${FINLORA_UNSLOTH_SITE:-/tmp/site-unsloth}"
 RESULT="${OUT:-.}/unsloth_probe.json"
 export HF_HUB_OFFLINE=1 UNSLOTH_DISABLE_STATISTICS=1 PYTHONPATH="$SITE:$PWD:${PYTHONPATH:-}"
 mkdir -p "$SITE"
 wheels=(.whl-unsloth/*.whl)
-PYTHONPATH="$SITE" python3 -c "import bitsandbytes" 2>/dev/null || wheels+=(.whl/bitsandbytes-*.whl)
+python3 -c "import bitsandbytes" 2>/dev/null || wheels+=(.whl/bitsandbytes-*.whl)
 # all at once (one pip start-up); if that fails, one by one, so one bad wheel costs only itself
 install_log=$(timeout 40 python3 -m pip install -q --no-index --no-deps --no-compile \
     --no-cache-dir --upgrade --target "$SITE" "${wheels[@]}" 2>&1)
