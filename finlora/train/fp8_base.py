@@ -96,7 +96,8 @@ class Fp8BaseFunction(torch.autograd.Function):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1])
         xq, x_scale = quantize_rows(x2, E4M3)
-        out = scaled_mm(xq, weight.t(), x_scale, scale.view(1, -1), x.dtype)
+        # row-wise scaled fp8 matmuls give bf16 (any other compute dtype: cast after)
+        out = scaled_mm(xq, weight.t(), x_scale, scale.view(1, -1), torch.bfloat16).to(x.dtype)
         ctx.save_for_backward(weight, scale)
         ctx.shape = shape
         return out.view(*shape[:-1], out.shape[-1])
@@ -111,7 +112,7 @@ class Fp8BaseFunction(torch.autograd.Function):
         gq, g_scale = quantize_tensor(g.float() * scale, E5M2)
         w_t = weight.t().contiguous()  # (in, out) row-major: `.t()` is the column-major (out, in)
         one = torch.ones((), device=g.device, dtype=torch.float32)
-        grad_x = scaled_mm(gq, w_t.t(), g_scale, one, grad_out.dtype)
+        grad_x = scaled_mm(gq, w_t.t(), g_scale, one, torch.bfloat16).to(grad_out.dtype)
         return grad_x.view(ctx.shape), None, None
 
 
@@ -123,7 +124,8 @@ def fp8_lora_forward(x: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor
     out = Fp8BaseFunction.apply(x, *fp8)
     if bias is not None:
         out = out + bias.to(out.dtype)
-    xd = nn.functional.dropout(x, dropout, training) if dropout > 0 else x
+    # native_dropout, as fast_lora's: the same masks as the compute-dtype layer draws
+    xd = torch.native_dropout(x, dropout, True)[0] if dropout > 0 and training else x
     lora = (xd @ lora_a.to(x.dtype).t()) @ lora_b.to(x.dtype).t()
     return out + lora * scaling
 

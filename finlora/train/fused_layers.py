@@ -24,6 +24,7 @@ from peft.tuners.lora import Linear as PeftLoraLinear
 from torch import nn
 
 from finlora.train.fast_lora import LoRALinearFunction, base_inputs
+from finlora.train.fp8_base import fp8_lora_forward
 
 
 class FusedLora:
@@ -63,8 +64,6 @@ class FusedLora:
         p = dropout.p if isinstance(dropout, nn.Dropout) and layer.training else 0.0
         base = layer.get_base_layer()
         if getattr(self, "_fp8", None) is not None:  # fp8_base.use_fp8_base: fp8 base matmuls
-            from finlora.train.fp8_base import fp8_lora_forward
-
             return fp8_lora_forward(x, layer.lora_A[name].weight, layer.lora_B[name].weight,
                                     self._fp8, base.bias, float(layer.scaling[name]), float(p),
                                     layer.training)
