@@ -24,7 +24,7 @@ from peft.tuners.lora import Linear as PeftLoraLinear
 from torch import nn
 
 from finlora.train.fast_lora import LoRALinearFunction, base_inputs
-from finlora.train.fp8_base import fp8_lora_forward
+from finlora.train.fp8_matmul import fp8_lora_forward
 
 
 class FusedLora:

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from finlora.train.config import TrainConfig
-from finlora.train.fp8_base import Fp8BaseFunction, quantize_weight
+from finlora.train.fp8_matmul import Fp8BaseFunction, quantize_weight
 from finlora.train.trainable import AnswerLoss, build_model
 
 from .helpers import (

@@ -1,4 +1,4 @@
-"""The fp8 base path (train/fp8_base.py) on CPU: its arithmetic, emulated (fp8 values from
+"""The fp8 base path (train/fp8_base.py, fp8_matmul.py) on CPU: its arithmetic, emulated (fp8 values from
 torch's own float8 casts, multiplied in fp32), against the bf16 matmul within fp8's rounding
 (e4m3: 3 mantissa bits, relative step 2^-3, rounding error at most 2^-4; e5m2: 2 mantissa
 bits, at most 2^-3); the option's plumbing and its errors."""
@@ -13,14 +13,8 @@ from torch import nn
 
 from finlora.errors import ConfigError
 from finlora.train import TrainConfig
-from finlora.train.fp8_base import (
-    E4M3,
-    Fp8BaseFunction,
-    check_fp8_device,
-    fp8_shape_ok,
-    quantize_weight,
-    use_fp8_base,
-)
+from finlora.train.fp8_base import check_fp8_device, fp8_shape_ok, use_fp8_base
+from finlora.train.fp8_matmul import E4M3, Fp8BaseFunction, quantize_weight
 from finlora.train.fused_layers import FusedLora, register_fused_layers
 
 E4M3_ROUNDING = 2.0 ** -4  # largest relative rounding error of one e4m3 value
