@@ -135,3 +135,29 @@ def test_a_new_variant_is_one_registry_entry(monkeypatch, tmp_path, fused) -> No
                                           "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert [c.variant for c in seen] == ["gaussian"]
+
+
+@pytest.mark.slow
+def test_setup_model_then_save_without_training(embedded_model_path, tmp_path) -> None:
+    """setup_model: fresh adapters (B = 0, so the model still answers as the base), only they
+    train; save: a standard PEFT folder with the run's metadata, the checkpoints dropped."""
+    from finlora.train.recipe import run_metadata, save, setup_model
+
+    world = torchrun.Dist(0, 1, 0, torch.device("cpu"))
+    config = TrainConfig(quantization="none", rank=4, limit=2, batch_size=2, max_steps=1,
+                         max_seq_len=128, compile_layers=False)
+    trainee = setup_model(embedded_model_path, config, world)
+    names = [n for n, p in trainee.model.named_parameters() if p.requires_grad]
+    assert names and all("lora_A" in n or "lora_B" in n for n in names)
+    assert len(trainee.params) == len(names) and trainee.runner is not trainee.model  # the loss
+    assert all(float(p.abs().sum()) == 0 for n, p in trainee.model.named_parameters()
+               if "lora_B" in n)
+    (tmp_path / "checkpoints" / "step-1").mkdir(parents=True)
+    data = setup_data([tasks.get("fpb")], embedded_model_path, config, world_size=1)
+    meta = run_metadata([tasks.get("fpb")], None, embedded_model_path, config, data, world,
+                        {"steps": 0})
+    result = save(trainee.model, tmp_path, meta, world)
+    files = {p.name for p in tmp_path.iterdir()}
+    assert {"adapter_config.json", "adapter_model.safetensors", "finlora_metadata.json",
+            "README.md"} <= files and "checkpoints" not in files
+    assert result.adapter_dir == tmp_path and result.merged_dir is None
