@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from finlora.tasks import Task
+from finlora.train.data import first_fit
 
 
 def mcc(predictions: Sequence[str | None], targets: Sequence[str]) -> float:
@@ -107,18 +108,7 @@ def pack(adapter_dirs: Sequence[Path], out: Path, prefix: str, limit: int = 15 *
     def size(folder: Path) -> int:
         return sum(f.stat().st_size for f in _files(folder))
 
-    groups: list[list[Path]] = []
-    room: list[int] = []
-    for folder in adapter_dirs:
-        need = size(folder) + 64 * 1024
-        for i, free in enumerate(room):
-            if free >= need:
-                groups[i].append(folder)
-                room[i] -= need
-                break
-        else:
-            groups.append([folder])
-            room.append(limit - need)
+    groups = first_fit(adapter_dirs, lambda folder: size(folder) + 64 * 1024, limit)
     tars = []
     for i, group in enumerate(groups):
         path = out / f"{prefix}-{i}.tar"

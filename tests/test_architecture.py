@@ -140,6 +140,32 @@ def test_no_import_cycles() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in sorted(cycles))
 
 
+ML_LIBRARIES = {"torch", "transformers", "peft", "bitsandbytes", "accelerate", "safetensors"}
+
+
+def _third_party_imports(source: str) -> set[str]:
+    """Top-level names of every module `source` imports, at any depth (lazy ones included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_xbrl_tasks_and_the_foundation_never_import_torch() -> None:
+    """Not even lazily: the xbrl and tasks layers and the foundation (but torchrun.py, whose
+    functions set up torch.distributed) import no ML library."""
+    light = [m for m in MODULES if _layer(m) is not None and _layer(m) <= 2
+             and m != "finlora.torchrun"]
+    heavy = {m: sorted(found) for m in light
+             if (found := _third_party_imports(MODULES[m].read_text(encoding="utf-8"))
+                 & ML_LIBRARIES)}
+    assert "finlora.xbrl.filing" in light and "finlora.tasks.base" in light
+    assert not heavy, f"these modules import ML libraries: {heavy}"
+
+
 def test_the_known_exceptions_are_still_needed() -> None:
     """Once a known cycle or long module is gone, take it off its list."""
     cycles = _cycles()
@@ -155,3 +181,5 @@ def test_the_parser_sees_lazy_and_relative_imports() -> None:
               "    from . import query\n    import finlora.errors\n")
     assert _imports("finlora.xbrl.probe", source, is_package=False) == {
         "finlora.train.recipe", "finlora.cli", "finlora.xbrl.query", "finlora.errors"}
+    assert _third_party_imports(source + "def g():\n    import torch.nn\n    from peft import x\n"
+                                ) == {"os", "finlora", "torch", "peft"}

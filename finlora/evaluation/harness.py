@@ -65,7 +65,7 @@ def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",
     examples = load_user_data(data, split)
     if not examples:
         raise DataError(f"{data}: no examples")
-    labels = tuple(getattr(task, "labels", ()) or ())
+    labels = tuple(task.labels)
     if task.kind == "classification" and labels:
         canonical = {label.lower(): label for label in labels}
         checked = []
@@ -116,7 +116,7 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
     metrics = task_obj.score(answers, examples)
     distribution = baseline = None
     if task_obj.kind == "classification":
-        labels = tuple(getattr(task_obj, "labels", ()) or ())
+        labels = tuple(task_obj.labels)
         metrics = {**metrics, "mcc": mcc(answers, targets)}
         distribution = class_distribution(targets, labels)
         baseline = majority_baseline(targets, labels)

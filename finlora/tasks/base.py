@@ -66,6 +66,7 @@ class Task(ABC):
     name: ClassVar[str]
     kind: ClassVar[TaskKind]
     max_new_tokens: ClassVar[int] = 16
+    labels: tuple[str, ...] = ()  # a classification task's fixed labels (empty: none)
 
     @abstractmethod
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:

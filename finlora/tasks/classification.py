@@ -16,7 +16,6 @@ class LabelTask(Task):
 
     kind: ClassVar = "classification"
     max_new_tokens: ClassVar[int] = 8
-    labels: tuple[str, ...] = ()
 
     def candidates(self, example: Example) -> Sequence[str]:
         return self.labels

@@ -39,27 +39,15 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def groups(texts: Sequence[str], threshold: float = THRESHOLD) -> list[int]:
     """For each text, the index of the first text of its near-duplicate group."""
-    parent = list(range(len(texts)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(i: int, j: int) -> None:
-        a, b = root(i), root(j)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-
+    found = _Groups(len(texts))
     first: dict[str, int] = {}
     for i, text in enumerate(texts):
-        join(first.setdefault(normalized(text), i), i)
+        found.join(first.setdefault(normalized(text), i), i)
     sets = [word_set(t) for t in texts]
     for i, j in _candidate_pairs(sets):
-        if root(i) != root(j) and jaccard(sets[i], sets[j]) >= threshold:
-            join(i, j)
-    return [root(i) for i in range(len(texts))]
+        if found.root(i) != found.root(j) and jaccard(sets[i], sets[j]) >= threshold:
+            found.join(i, j)
+    return found.roots()
 
 
 def linked_groups(items: Sequence[Sequence[str]], threshold: float = THRESHOLD) -> list[int]:
@@ -68,19 +56,32 @@ def linked_groups(items: Sequence[Sequence[str]], threshold: float = THRESHOLD) 
     duplicates of each other."""
     texts = [text for item in items for text in item]
     item_of = [i for i, item in enumerate(items) for _ in item]
-    parent = list(range(len(items)))
+    found = _Groups(len(items))
+    for t, owner in enumerate(groups(texts, threshold)):
+        found.join(item_of[t], item_of[owner])
+    return found.roots()
 
-    def root(i: int) -> int:
+
+class _Groups:
+    """Disjoint groups of 0..n-1 (union-find); a group's root is its smallest member."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def root(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    for t, owner in enumerate(groups(texts, threshold)):
-        a, b = root(item_of[t]), root(item_of[owner])
+    def join(self, i: int, j: int) -> None:
+        a, b = self.root(i), self.root(j)
         if a != b:
-            parent[max(a, b)] = min(a, b)
-    return [root(i) for i in range(len(items))]
+            self.parent[max(a, b)] = min(a, b)
+
+    def roots(self) -> list[int]:
+        return [self.root(i) for i in range(len(self.parent))]
 
 
 def split_keys(texts: Sequence[str], threshold: float = THRESHOLD) -> list[str]:

@@ -45,6 +45,7 @@ class Rebalanced(Task):
         self.name = task.name
         self.kind = task.kind  # type: ignore[misc]
         self.max_new_tokens = task.max_new_tokens  # type: ignore[misc]
+        self.labels = task.labels
 
     def load(self, split: Split = "test", limit: int | None = None) -> list[Example]:
         examples = self.task.load(split, limit)

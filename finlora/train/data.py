@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from finlora.errors import DataError
 from finlora.models.fingerprint import answer_end_id
@@ -26,6 +26,7 @@ from finlora.tasks.base import prompt_token_ids, split_trailing_space
 if TYPE_CHECKING:
     import torch
 
+T = TypeVar("T")
 IGNORE_INDEX = -100  # the label of a position with no loss (PyTorch cross-entropy default)
 
 
@@ -135,23 +136,30 @@ def make_plan(n_examples: int, *, batch_size: int, grad_accum: int, world_size: 
     return Plan(n_examples, batch_size, grad_accum, world_size, seed, total)
 
 
+def first_fit(items: Iterable[T], size: Callable[[T], int], capacity: int) -> list[list[T]]:
+    """Items in order into bins of `capacity`: each into the first bin it fits in, else a new
+    one (an item larger than `capacity` gets a bin of its own)."""
+    bins: list[list[T]] = []
+    room: list[int] = []
+    for item in items:
+        need = size(item)
+        for i, free in enumerate(room):
+            if free >= need:
+                bins[i].append(item)
+                room[i] -= need
+                break
+        else:
+            bins.append([item])
+            room.append(capacity - need)
+    return bins
+
+
 def pack_rows(items: Sequence[Tokenized], max_seq_len: int, packing: bool) -> list[list[Tokenized]]:
     """Group examples into rows: first-fit by decreasing length when packing, else one per row."""
     if not packing:
         return [[item] for item in items]
-    rows: list[list[Tokenized]] = []
-    room: list[int] = []
-    for item in sorted(items, key=lambda it: -len(it.input_ids)):
-        length = len(item.input_ids)
-        for i, free in enumerate(room):
-            if free >= length:
-                rows[i].append(item)
-                room[i] -= length
-                break
-        else:
-            rows.append([item])
-            room.append(max_seq_len - length)
-    return rows
+    return first_fit(sorted(items, key=lambda it: -len(it.input_ids)),
+                     lambda it: len(it.input_ids), max_seq_len)
 
 
 def merge_micro_batches(parts: Sequence[Sequence[Tokenized]], token_budget: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -11,29 +11,18 @@ from finlora.errors import FilingError
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.query import FactSet
 from finlora.xbrl.sources import INLINE_SUFFIXES, filing_documents, find_entry_point
-from finlora.xbrl.types import Calculation, Context, Fact, Unit
+from finlora.xbrl.types import Fact
 
 Engine = Literal["auto", "arelle", "lxml"]
 __all__ = ["INLINE_SUFFIXES", "Engine", "Filing", "find_entry_point", "load_filing"]
 
 
 @dataclass
-class Filing:
-    """A loaded filing: its facts, contexts, units, labels and calculation relationships."""
+class Filing(FilingParts):
+    """A loaded filing: its facts, contexts, units, labels and calculation relationships (the
+    fields of `FilingParts`, with the facts queryable)."""
 
-    path: Path
     facts: FactSet
-    contexts: dict[str, Context]
-    units: dict[str, Unit]
-    labels: dict[str, str] = field(default_factory=dict)
-    calculations: list[Calculation] = field(default_factory=list)
-    engine: str = "lxml"
-    # standard schema URLs the Arelle engine replaced with generated stubs (none for lxml)
-    stub_schemas: list[str] = field(default_factory=list)
-    # fact id → footnote texts (inline ix:footnote relationships; lxml engine)
-    footnotes: dict[str, list[str]] = field(default_factory=dict)
-    # per-fact problems the engine reported and went past (as Arelle does with warnings)
-    warnings: list[str] = field(default_factory=list)
 
     def _dei(self, name: str) -> Fact | None:
         return self.facts.query().concept(f"dei:{name}").without_dimensions().first()
@@ -133,7 +122,4 @@ def load_filing(path: str | Path, *, engine: Engine = "auto",
 
 
 def _build(parts: FilingParts) -> Filing:
-    return Filing(path=parts.path, facts=FactSet(parts.facts), contexts=parts.contexts,
-                  units=parts.units, labels=parts.labels, calculations=parts.calculations,
-                  engine=parts.engine, stub_schemas=parts.stub_schemas,
-                  footnotes=parts.footnotes, warnings=parts.warnings)
+    return Filing(**{**vars(parts), "facts": FactSet(parts.facts)})

@@ -133,3 +133,44 @@ def test_micro_batches_merge_only_within_the_token_budget() -> None:
     assert [[len(it.input_ids) for it in group] for group in merged] == [[60, 70, 65],
                                                                           [500, 10], [20]]
     assert merge_micro_batches([part(600), part(5)], token_budget=512) == [part(600), part(5)]
+
+
+def test_first_fit_fills_the_first_bin_with_room_in_order() -> None:
+    from finlora.train.data import Tokenized, first_fit, pack_rows
+
+    # by hand: 5 -> bin 0 (3 left), 4 -> bin 1 (4 left), 3 -> bin 0 (full), 2 -> bin 1, 6 -> new
+    assert first_fit([5, 4, 3, 2, 6], lambda n: n, 8) == [[5, 3], [4, 2], [6]]
+    assert first_fit([9, 1], lambda n: n, 8) == [[9], [1]]  # too large: a bin of its own
+    # pack_rows sorts by decreasing length first: 6, 5, 4, 3 (-> 5's row), 2 (-> 6's row)
+    items = [Tokenized([1] * n, [IGNORE_INDEX] * n, "") for n in (3, 6, 2, 5, 4)]
+    rows = pack_rows(items, max_seq_len=8, packing=True)
+    assert [[len(it.input_ids) for it in row] for row in rows] == [[6, 2], [5, 3], [4]]
+    assert pack_rows(items, max_seq_len=8, packing=False) == [[it] for it in items]
+
+
+def test_shipped_adapters_are_packed_first_fit_into_tars(tmp_path, monkeypatch) -> None:
+    import sys
+    import tarfile
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "scripts"))
+    sys.modules.pop("shipped_helpers", None)
+    import shipped_helpers
+
+    for name, kib in (("a", 100), ("b", 30), ("c", 10)):
+        (tmp_path / name / "checkpoints").mkdir(parents=True)
+        (tmp_path / name / "adapter_model.safetensors").write_bytes(b"x" * kib * 1024)
+        (tmp_path / name / "checkpoints" / "step-1.pt").write_bytes(b"left out")
+    out = tmp_path / "out"
+    out.mkdir()
+    # each folder needs its size + 64 KiB: a 164 KiB, b 94 KiB, c 74 KiB; in 200 KiB tars,
+    # b does not fit beside a, c fits beside b
+    tars = shipped_helpers.pack([tmp_path / n for n in "abc"], out, "adapters",
+                                limit=200 * 1024)
+    names = []
+    for path in tars:
+        with tarfile.open(path) as tar:
+            names.append(sorted(tar.getnames()))
+    assert [t.name for t in tars] == ["adapters-0.tar", "adapters-1.tar"]
+    assert names == [["a/adapter_model.safetensors"],
+                     ["b/adapter_model.safetensors", "c/adapter_model.safetensors"]]

@@ -97,3 +97,67 @@ def test_dora_reaches_peft_and_is_not_fused() -> None:
 def test_an_unknown_variant_is_a_config_error_naming_the_field() -> None:
     with pytest.raises(ConfigError, match="variant: .*unknown LoRA variant.*dora, lora, rslora"):
         TrainConfig.build(variant="vera")
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_new_variant_is_one_registry_entry(monkeypatch, tmp_path, fused) -> None:
+    """One `LoraVariant` in LORA_VARIANTS, nothing else: TrainConfig and `finlora train
+    --variant` accept it, PEFT gets its keyword arguments, and the layers PEFT builds are
+    finlora's fused ones exactly when the entry says `fused`."""
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+    from peft import inject_adapter_in_model
+
+    import finlora.train.recipe
+    from finlora.cli.train import command
+    from finlora.train.fused_layers import FusedLora
+    from finlora.train.variants import LoraVariant
+
+    variant = LoraVariant("gaussian", "LoRA with a Gaussian A (PEFT's init_lora_weights).",
+                          {"init_lora_weights": "gaussian"}, fused=fused)
+    monkeypatch.setitem(LORA_VARIANTS, variant.name, variant)
+    config = TrainConfig(variant="gaussian", quantization="none", target_modules=["proj"])
+    peft_config = lora_config(config)
+    assert peft_config.init_lora_weights == "gaussian"
+    model = inject_adapter_in_model(peft_config, torch.nn.ModuleDict({"proj": nn.Linear(8, 8)}))
+    assert isinstance(model["proj"], FusedLora) is fused
+
+    seen = []
+
+    def fake_finetune(tasks, *, config, **kwargs):  # what the CLI hands the recipe
+        seen.append(config)
+        return SimpleNamespace(adapter_dir=tmp_path, merged_dir=None, metrics={
+            "steps": 0, "first_loss": 0.0, "final_loss": 0.0, "tokens_per_s": 0})
+
+    monkeypatch.setattr(finlora.train.recipe, "finetune", fake_finetune)
+    result = CliRunner().invoke(command, ["--task", "fpb", "--variant", "gaussian",
+                                          "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert [c.variant for c in seen] == ["gaussian"]
+
+
+@pytest.mark.slow
+def test_setup_model_then_save_without_training(embedded_model_path, tmp_path) -> None:
+    """setup_model: fresh adapters (B = 0, so the model still answers as the base), only they
+    train; save: a standard PEFT folder with the run's metadata, the checkpoints dropped."""
+    from finlora.train.recipe import run_metadata, save, setup_model
+
+    world = torchrun.Dist(0, 1, 0, torch.device("cpu"))
+    config = TrainConfig(quantization="none", rank=4, limit=2, batch_size=2, max_steps=1,
+                         max_seq_len=128, compile_layers=False)
+    trainee = setup_model(embedded_model_path, config, world)
+    names = [n for n, p in trainee.model.named_parameters() if p.requires_grad]
+    assert names and all("lora_A" in n or "lora_B" in n for n in names)
+    assert len(trainee.params) == len(names) and trainee.runner is not trainee.model  # the loss
+    b_weights = [p for n, p in trainee.model.named_parameters() if "lora_B" in n]
+    assert b_weights and all(float(p.abs().sum()) == 0 for p in b_weights)
+    (tmp_path / "checkpoints" / "step-1").mkdir(parents=True)
+    data = setup_data([tasks.get("fpb")], embedded_model_path, config, world_size=1)
+    meta = run_metadata([tasks.get("fpb")], None, embedded_model_path, config, data, world,
+                        {"steps": 0})
+    result = save(trainee.model, tmp_path, meta, world)
+    files = {p.name for p in tmp_path.iterdir()}
+    assert {"adapter_config.json", "adapter_model.safetensors", "finlora_metadata.json",
+            "README.md"} <= files and "checkpoints" not in files
+    assert result.adapter_dir == tmp_path and result.merged_dir is None

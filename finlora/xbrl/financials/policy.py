@@ -71,17 +71,7 @@ def report_periods(filing: Any) -> ReportPeriods:
     year_text = dei.get("DocumentFiscalYearFocus")
     fy_focus = int(year_text[:4]) if year_text and year_text[:4].isdigit() else None
     fye = dei.get("CurrentFiscalYearEndDate")
-    end_text = dei.get("DocumentPeriodEndDate")
-    try:
-        report_date = date.fromisoformat(end_text[:10]) if end_text else None
-    except ValueError:
-        report_date = None
-    if report_date is None:
-        ends = Counter({e: n for (_, e), n in durations.items()}) + instants
-        report_date = max(ends, key=lambda d: (ends[d] >= max(ends.values()) / 4, d),
-                          default=None)
-        notes.append("no dei:DocumentPeriodEndDate: report date taken as the latest period end "
-                     f"the filing reports widely ({report_date})")
+    report_date = _report_date(dei.get("DocumentPeriodEndDate"), durations, instants, notes)
     if doc_type is None:
         notes.append("no dei:DocumentType: form inferred from the period lengths")
     if focus is None:
@@ -99,33 +89,11 @@ def report_periods(filing: Any) -> ReportPeriods:
     transition = (doc_type or "").upper().endswith("T") or \
         (dei.get("DocumentTransitionReport") or "").lower() == "true"
     split = _split(durations, report_date, YEAR_DAYS if annual else QUARTER_DAYS)
-    current: Period | None
     ytd: Period | None = None
     if annual:
-        current = Period(year[1], year[0], "FY") if year else None
-        if current is None or transition:
-            longest = max(((s, e) for s, e in durations if abs(e - report_date) <= SLACK),
-                          key=lambda k: ((k[1] - k[0]).days, durations[k]), default=None)
-            if transition and longest:
-                current = Period(longest[1], longest[0], "transition")
-                notes.append(f"transition period of {round(current.days / 30.44)} months "
-                             f"({current.label})")
-            elif split is None and longest:
-                current = Period(longest[1], longest[0], "other")
-                notes.append(f"no fiscal-year duration ends at {report_date}; using the "
-                             f"longest period that does ({current.label})")
+        current = _fiscal_year(durations, report_date, year, transition, split is None, notes)
     else:
-        current = Period(quarter[1], quarter[0], "quarter") if quarter else None
-        longest = max(((s, e) for s, e in durations if abs(e - report_date) <= SLACK
-                       and (e - s).days <= YEAR_DAYS[1]),
-                      key=lambda k: ((k[1] - k[0]).days, durations[k]), default=None)
-        if longest and (current is None or longest[0] < current.start):
-            ytd = Period(longest[1], longest[0], "YTD")
-        elif current is not None:
-            ytd = current  # first quarter: the quarter is the year to date
-        if current is None and ytd is not None:
-            notes.append(f"no quarter duration ends at {report_date}; only year to date "
-                         f"({ytd.label})")
+        current, ytd = _quarter_and_ytd(durations, report_date, quarter, notes)
     if split is not None and (current is None or current.kind == "other"):
         predecessor, successor = split
         current = successor
@@ -145,3 +113,61 @@ def report_periods(filing: Any) -> ReportPeriods:
         notes.append(f"no duration ends at the report date {report_date}")
     return ReportPeriods(doc_type, report_date, focus, fy_focus, fye, annual, current, ytd,
                          instant, split, notes, durations, instants)
+
+
+def _report_date(end_text: str | None, durations: Counter, instants: Counter,
+                 notes: list[str]) -> date | None:
+    """dei:DocumentPeriodEndDate, else the latest period end the filing reports widely."""
+    try:
+        report_date = date.fromisoformat(end_text[:10]) if end_text else None
+    except ValueError:
+        report_date = None
+    if report_date is None:
+        ends = Counter({e: n for (_, e), n in durations.items()}) + instants
+        report_date = max(ends, key=lambda d: (ends[d] >= max(ends.values()) / 4, d),
+                          default=None)
+        notes.append("no dei:DocumentPeriodEndDate: report date taken as the latest period end "
+                     f"the filing reports widely ({report_date})")
+    return report_date
+
+
+def _longest_ending(durations: Counter, report_date: date, at_most: int | None = None
+                    ) -> tuple[date, date] | None:
+    """The longest duration (then the most reported) ending at the report date."""
+    return max(((s, e) for s, e in durations if abs(e - report_date) <= SLACK
+                and (at_most is None or (e - s).days <= at_most)),
+               key=lambda k: ((k[1] - k[0]).days, durations[k]), default=None)
+
+
+def _fiscal_year(durations: Counter, report_date: date, year: tuple[date, date] | None,
+                 transition: bool, no_split: bool, notes: list[str]) -> Period | None:
+    """An annual report's period: its fiscal year, a transition period, or (no year and no
+    predecessor/successor split) the longest period ending at the report date."""
+    current = Period(year[1], year[0], "FY") if year else None
+    if current is None or transition:
+        longest = _longest_ending(durations, report_date)
+        if transition and longest:
+            current = Period(longest[1], longest[0], "transition")
+            notes.append(f"transition period of {round(current.days / 30.44)} months "
+                         f"({current.label})")
+        elif no_split and longest:
+            current = Period(longest[1], longest[0], "other")
+            notes.append(f"no fiscal-year duration ends at {report_date}; using the "
+                         f"longest period that does ({current.label})")
+    return current
+
+
+def _quarter_and_ytd(durations: Counter, report_date: date, quarter: tuple[date, date] | None,
+                     notes: list[str]) -> tuple[Period | None, Period | None]:
+    """A quarterly report's quarter and year to date (the quarter itself in a first quarter)."""
+    current = Period(quarter[1], quarter[0], "quarter") if quarter else None
+    ytd = None
+    longest = _longest_ending(durations, report_date, at_most=YEAR_DAYS[1])
+    if longest and (current is None or longest[0] < current.start):
+        ytd = Period(longest[1], longest[0], "YTD")
+    elif current is not None:
+        ytd = current  # first quarter: the quarter is the year to date
+    if current is None and ytd is not None:
+        notes.append(f"no quarter duration ends at {report_date}; only year to date "
+                     f"({ytd.label})")
+    return current, ytd
