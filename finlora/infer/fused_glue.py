@@ -53,14 +53,12 @@ def _grouped(t: torch.Tensor, groups: int) -> torch.Tensor:
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cos: torch.Tensor,
               sin: torch.Tensor, past_k: torch.Tensor | None, past_v: torch.Tensor | None,
-              mask: torch.Tensor | None, scale: float, groups: int,
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+              mask: torch.Tensor | None, scale: float, groups: int) -> torch.Tensor:
     """Rotary embedding, the prefix keys / values in front, sdpa. q, k, v: [rows, heads, n, d]
-    as projected; returns the output [rows, n, heads * d] and the rotated keys and values."""
+    as projected; returns the output [rows, n, heads * d]."""
     cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
     q = q * cos + _rotate_half(q) * sin
     k = k * cos + _rotate_half(k) * sin
-    own_k, own_v = k, v
     if past_k is not None and past_v is not None:
         rows = q.shape[0]
         k = torch.cat([past_k.expand(rows, -1, -1, -1), k], dim=2)
@@ -68,7 +66,7 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cos: torch.Tens
     out = functional.scaled_dot_product_attention(
         q, _grouped(k, groups), _grouped(v, groups), attn_mask=mask, is_causal=mask is None,
         scale=scale)
-    return out.transpose(1, 2).reshape(q.shape[0], q.shape[2], -1), own_k, own_v
+    return out.transpose(1, 2).reshape(q.shape[0], q.shape[2], -1)
 
 
 def silu_mul(gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:

@@ -124,9 +124,9 @@ def _fused_layers(body: torch.nn.Module, h: torch.Tensor, cos: torch.Tensor, sin
         k = attn.k_proj(normed).view(shape).transpose(1, 2)
         v = attn.v_proj(normed).view(shape).transpose(1, 2)
         past = prefix is not None and len(prefix) > 0
-        out, _, _ = glue.attention(q, k, v, cos, sin, prefix.keys[i] if past else None,
-                                   prefix.values[i] if past else None, mask, attn.scaling,
-                                   attn.num_key_value_groups)
+        out = glue.attention(q, k, v, cos, sin, prefix.keys[i] if past else None,
+                             prefix.values[i] if past else None, mask, attn.scaling,
+                             attn.num_key_value_groups)
         post = layer.post_attention_layernorm
         h, normed = glue.add_rms_norm(h, attn.o_proj(out), post.weight, post.variance_epsilon)
         delta = mlp.down_proj(glue.silu_mul(mlp.gate_proj(normed), mlp.up_proj(normed)))
