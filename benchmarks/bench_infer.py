@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib.metadata
 import json
 import time
@@ -247,6 +248,7 @@ def main() -> None:
                 print(f"  {precision} b{batch}: ROW FAILED {exc}", flush=True)
                 continue
             finally:
+                gc.collect()
                 if DEVICE == "cuda":
                     torch.cuda.empty_cache()  # the row's graphs and dense copies are gone
             result["rows"].append(row)

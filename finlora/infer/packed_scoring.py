@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -160,7 +161,10 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
         graph_tokens = NF4_GRAPH_TOKENS if nf4_inside else GRAPH_TOKENS
     glue = None
     if fused and fusable(body.layers[0]) is None:
-        glue = state.glue.setdefault(device.type == "cuda", Glue(compiled=device.type == "cuda"))
+        compiled = device.type == "cuda"
+        if compiled not in state.glue:
+            state.glue[compiled] = Glue(compiled=compiled)
+        glue = state.glue[compiled]
     if dense_base:
         state.dense = state.dense or DenseBase()
         dense = state.dense.active(model)
@@ -168,9 +172,10 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     if cuda_graphs and device.type == "cuda":
         key = (dense_base, glue is not None)
         if key not in state.graphs:
+            held = weakref.ref(state)  # no cycle: the state (and a dense copy) goes with its owner
             state.graphs[key] = GraphRunner(  # the prefix is in the mask's width
                 lambda i, p, a: packed_hidden(
-                    body, i, p, a, state.prefix if a.shape[-1] > i.shape[-1] else None, glue))
+                    body, i, p, a, held().prefix if a.shape[-1] > i.shape[-1] else None, glue))
         graphs = state.graphs[key]
     order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
     results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
