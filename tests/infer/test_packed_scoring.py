@@ -10,7 +10,7 @@ from finlora.infer.dense_base import dense_bytes, dense_fits
 from finlora.infer.fused_glue import Glue
 from finlora.infer.packed_forward import packed_hidden, prefix_kv
 from finlora.infer.packed_layout import pack_rows
-from finlora.infer.packed_scoring import PackedState, score_packed
+from finlora.infer.packed_scoring import GRAPH_TOKENS, NF4_GRAPH_TOKENS, PackedState, score_packed
 from finlora.infer.scoring import score_sorted_batches
 
 VOCAB = 512
@@ -132,7 +132,11 @@ def test_dense_copy_of_nf4_weights_scores_like_the_nf4_layers(tiny_llama):
     mlp.up_proj = layer
     prompts = _prompts(5, 12, seed=9)
     labels = [[[7], [9], [11, 12]]] * 5
-    nf4 = score_packed(model, prompts, labels, batch_size=5, pad_id=0)
+    plain = PackedState()
+    nf4 = score_packed(model, prompts, labels, batch_size=5, pad_id=0, state=plain)
+    # no dense copy on the CPU, and graphs (were they on) only for passes up to the nf4 limit
+    assert plain.stats["dense_base"] is False
+    assert plain.stats["graph_tokens"] == NF4_GRAPH_TOKENS < GRAPH_TOKENS
     state = PackedState()
     dense = score_packed(model, prompts, labels, batch_size=5, pad_id=0, state=state,
                          dense_base=True)
