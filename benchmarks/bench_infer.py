@@ -10,16 +10,20 @@ bf16 compute). Per precision and batch size, prompts/s of:
                   argmax over the 3 label ids (what a careful user writes); given order
   stock-fwd-sort  the same, prompts sorted by length first
   finlora         `score_sorted_batches` with a `PrefixCache` (what `Predictor` runs): packed
-                  rows, instruction KV once, CUDA graphs for small passes
-  finlora-eager   the same without CUDA graphs
-  finlora-dense   nf4 only: the same on a bf16 copy of the nf4 weights (`dense_base=True`)
+                  rows, instruction KV once, CUDA graphs for small passes; for nf4 its default
+                  bf16 copy of the weights (it fits on the H200)
+  finlora-fused   the same with the glue between projections compiled (`fused=True`)
+  finlora-eager   the same as finlora without CUDA graphs
+  finlora-nf4     nf4 only: finlora without the bf16 copy (`dense_base=False`), and
+  finlora-nf4-fused  the same with `fused=True`
+stock-gen16 is timed at --gen16-batches only, one call after the warm-up (it is ~10x slower).
 Also: the prefill roofline (2·N FLOPs per prompt token at the bf16 matmul rate measured here),
 the batch-1 bandwidth floor (the weights read once per prompt at the copy rate measured here),
 finlora's per-phase timing, padding, graph use, peak memory and top CUDA kernels, and parity:
 finlora's labels against stock-fwd's argmax (disagreements with stock's logit margin).
 Results are written after every row to benchmarks/results/infer_<gpu>_<tag>.json.
 
-    python benchmarks/bench_infer.py --tag packed            # H200: bf16 + nf4, batches 1,16,64
+    python benchmarks/bench_infer.py --tag fused   # H200: bf16 + nf4, batches 1,4,16,32,64
     python benchmarks/bench_infer.py --tiny --batches 1,4 --repeats 1   # CPU smoke test
 """
 
@@ -27,12 +31,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib.metadata
 import json
 import time
 from pathlib import Path
 
 import torch
+from infer_figures import (
+    DEVICE,
+    STOCK,
+    measure_rates,
+    profile_top,
+    sync,
+    table,
+    timed,
+    weight_bytes,
+)
 from llama8b import llama_config, quantize_nf4, random_llama
 
 from finlora.atomic import write_text_atomically
@@ -40,8 +55,6 @@ from finlora.infer.scoring import PrefixCache, score_sorted_batches
 
 FPB_SHARED_TOKENS, FPB_BATCHES = 25, 8
 HERE = Path(__file__).parent
-DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
-STOCK = ("stock-gen16", "stock-gen1", "stock-fwd", "stock-fwd-sort")
 
 
 def build_model(layers: int | None, tiny: bool) -> torch.nn.Module:
@@ -68,22 +81,6 @@ def label_sets(vocab: int) -> dict[str, list[list[int]]]:
     return {"classification (3 labels)": torch.randint(1000, vocab, (3, 1), generator=g).tolist()}
 
 
-def sync() -> None:
-    if DEVICE == "cuda":
-        torch.cuda.synchronize()
-
-
-def timed(fn, repeats: int) -> float:
-    """Seconds per call, after one warm-up call."""
-    fn()
-    sync()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    sync()
-    return (time.perf_counter() - start) / repeats
-
-
 def _rows(prompts: list[list[int]], left: bool) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(map(len, prompts))
     ids = torch.zeros((len(prompts), width), dtype=torch.long)
@@ -108,40 +105,6 @@ def stock_forward(model, prompts: list[list[int]], label_ids: list[int]) -> torc
     return model.lm_head(hidden[torch.arange(len(prompts), device=DEVICE), last])[:, label_ids]
 
 
-def measure_rates() -> dict[str, float]:
-    """bf16 matmul FLOP/s and device copy bytes/s (read + write), measured here."""
-    n, reps = (8192, 10) if DEVICE == "cuda" else (512, 3)
-    a = torch.randn(n, n, device=DEVICE, dtype=torch.bfloat16)
-    b = torch.randn(n, n, device=DEVICE, dtype=torch.bfloat16)
-    seconds = timed(lambda: [a @ b for _ in range(reps)], 3) / reps
-    src = torch.empty(2 ** 31 if DEVICE == "cuda" else 2 ** 24, dtype=torch.uint8, device=DEVICE)
-    dst = torch.empty_like(src)
-    copy_s = timed(lambda: dst.copy_(src), 5)
-    return {"bf16_flops": 2 * n ** 3 / seconds, "copy_bytes_per_s": 2 * src.numel() / copy_s}
-
-
-def weight_bytes(model) -> int:
-    """Bytes one forward reads of the weights (all but the input embedding; nf4 as stored)."""
-    total = 0
-    for name, p in list(model.named_parameters()) + list(model.named_buffers()):
-        if "embed_tokens" not in name:
-            total += p.numel() * p.element_size()
-    for m in model.modules():  # nf4 quantisation statistics live beside the weights
-        state = getattr(getattr(m, "weight", None), "quant_state", None)
-        if state is not None:
-            total += state.absmax.numel() * state.absmax.element_size()
-    return total
-
-
-def profile_top(fn, rows: int = 12) -> str:
-    from torch.profiler import ProfilerActivity, profile
-
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-        fn()
-        sync()
-    return prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=rows)
-
-
 def measure(fn, repeats: int, prompts: int, cache: PrefixCache | None) -> tuple[float, dict]:
     """prompts/s of `fn`; for finlora (`cache` given) a cold call first and its phases."""
     if cache is None:
@@ -156,6 +119,7 @@ def measure(fn, repeats: int, prompts: int, cache: PrefixCache | None) -> tuple[
     rate = prompts / timed(fn, repeats)  # one more warm call, then the timed ones
     stats, calls = cache.packed.reset_stats(), repeats + 1
     cumulative = ("prefix_tokens", "dense_bytes", "dense_layers", "graph_captures",
+                  "dense_base", "graph_tokens", "fused_failure",
                   "graph_failure")
     phase = {"cold_s": round(cold, 3),  # per call, except `cumulative`
              **{k: (v if k in cumulative else round(v / calls, 5)) for k, v in stats.items()},
@@ -166,7 +130,7 @@ def measure(fn, repeats: int, prompts: int, cache: PrefixCache | None) -> tuple[
 
 
 def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates: dict,
-            profile: bool) -> dict:
+            profile: bool, gen16_batches: set[int]) -> dict:
     vocab = model.config.vocab_size
     labels = label_sets(vocab)["classification (3 labels)"]
     first = [label[0] for label in labels]
@@ -174,9 +138,11 @@ def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates
     chunks = [prompts[i:i + batch] for i in range(0, len(prompts), batch)]
     ordered = sorted(prompts, key=len)
     sorted_chunks = [ordered[i:i + batch] for i in range(0, len(ordered), batch)]
-    finlora_paths = {"finlora": {}, "finlora-eager": {"cuda_graphs": False}}
-    if precision == "nf4":
-        finlora_paths["finlora-dense"] = {"dense_base": True}
+    finlora_paths = {"finlora": {}, "finlora-fused": {"fused": True},
+                     "finlora-eager": {"cuda_graphs": False}}
+    if precision == "nf4":  # the default multiplies by a bf16 copy when it fits: without it
+        finlora_paths |= {"finlora-nf4": {"dense_base": False},
+                          "finlora-nf4-fused": {"dense_base": False, "fused": True}}
     caches = {name: PrefixCache() for name in finlora_paths}
     chosen: dict[str, list[int]] = {}
 
@@ -187,7 +153,8 @@ def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates
         chosen[name] = [max(range(3), key=lambda i, s=s: (s[0][i], -i)) for s in scored]
 
     paths = {
-        "stock-gen16": lambda: [stock_generate(model, c, 16) for c in chunks],
+        **({"stock-gen16": lambda: [stock_generate(model, c, 16) for c in chunks]}
+           if batch in gen16_batches else {}),
         "stock-gen1": lambda: [stock_generate(model, c, 1) for c in chunks],
         "stock-fwd": lambda: [stock_forward(model, c, first) for c in chunks],
         "stock-fwd-sort": lambda: [stock_forward(model, c, first) for c in sorted_chunks],
@@ -199,7 +166,8 @@ def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates
     with torch.inference_mode():
         for name, fn in paths.items():
             try:
-                row[name], phase = measure(fn, repeats, len(prompts), caches.get(name))
+                row[name], phase = measure(fn, 1 if name == "stock-gen16" else repeats,
+                                           len(prompts), caches.get(name))
             except Exception as exc:  # noqa: BLE001 - one failing path must not lose the run
                 errors[name] = f"{type(exc).__name__}: {str(exc)[:500]}"
                 print(f"  {precision} b{batch} {name}: FAILED {errors[name]}", flush=True)
@@ -223,34 +191,21 @@ def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates
                for i, (s, g) in enumerate(zip(stock_choice, got, strict=True)) if s != g]
         row[f"{name}_parity"] = {"agree": 1 - len(bad) / len(prompts),
                                  "disagreements (prompt, stock margin)": bad[:20]}
-    if profile and DEVICE == "cuda":
+    for name in ("finlora", "finlora-fused") if profile and DEVICE == "cuda" else ():
+        if name != "finlora" and batch != 1:
+            continue  # the fused path's kernels at batch 1 only (where the glue matters)
         try:
-            row["profile_finlora"] = profile_top(paths["finlora"])
+            row[f"profile_{name}"] = profile_top(paths[name])
         except Exception as exc:  # noqa: BLE001 - a profiler failure must not lose the row
-            row["profile_finlora"] = f"profiler failed: {exc}"
+            row[f"profile_{name}"] = f"profiler failed: {exc}"
     return row
-
-
-def table(rows: list[dict]) -> str:
-    """The issue's table: prompts/s per path, finlora against the best stock and roofline."""
-    dense = any("finlora-dense" in r for r in rows)
-    ours = ("finlora", "finlora-dense") if dense else ("finlora",)
-    head = [*STOCK, "finlora", "finlora-eager", *(["finlora-dense"] if dense else [])]
-    head += [f"{k} ÷ best stock" for k in ours] + [f"{k} ÷ roofline" for k in ours]
-    lines = ["| precision, batch | " + " | ".join([*head, "roofline"]) + " |",
-             "|---" * (len(head) + 2) + "|"]
-    for r in rows:
-        cells = [f"{r[k]:.1f}" if k in r else "" for k in head[:len(STOCK) + 2 + dense]]
-        cells += [f"{r[k] / r['best_stock']:.2f}" if k in r else "" for k in ours]
-        cells += [f"{r[k] / r['roofline']:.0%}" if k in r else "" for k in ours]
-        lines.append(f"| {r['precision']}, {r['batch']} | " + " | ".join(cells)
-                     + f" | {r['roofline']:.1f} |")
-    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batches", default="1,16,64")
+    parser.add_argument("--batches", default="1,4,16,32,64")
+    parser.add_argument("--gen16-batches", default="1,16,64",
+                        help="batches that also time stock-gen16 (one timed call: it is slow)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--layers", type=int, default=None, help="fewer layers (smoke test)")
     parser.add_argument("--tiny", action="store_true", help="a tiny model (CPU smoke test)")
@@ -260,6 +215,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    gen16 = {int(b) for b in args.gen16_batches.split(",") if b}
     precisions = (args.precision or ("bf16" if args.tiny else "bf16,nf4")).split(",")
     gpu = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu"
     slug = "h200" if "H200" in gpu else gpu.split()[-1].lower()
@@ -282,17 +238,29 @@ def main() -> None:
         result["floors"][f"{precision} batch-1 bandwidth floor (prompts/s)"] = floor
         print(f"{precision}: batch-1 bandwidth floor {floor:.1f} prompts/s", flush=True)
         for batch in batches:
-            row = run_row(model, precision, batch, args.repeats, nparams, rates, args.profile)
+            try:
+                row = run_row(model, precision, batch, args.repeats, nparams, rates,
+                              args.profile, gen16)
+            except Exception as exc:  # noqa: BLE001 - record it, go on with the next row
+                result["failed_rows"] = [*result.get("failed_rows", []), {
+                    "precision": precision, "batch": batch,
+                    "error": f"{type(exc).__name__}: {str(exc)[:500]}"}]
+                print(f"  {precision} b{batch}: ROW FAILED {exc}", flush=True)
+                continue
+            finally:
+                gc.collect()
+                if DEVICE == "cuda":
+                    torch.cuda.empty_cache()  # the row's graphs and dense copies are gone
             result["rows"].append(row)
-            print(json.dumps({k: v for k, v in row.items() if k != "profile_finlora"},
+            print(json.dumps({k: v for k, v in row.items() if not k.startswith("profile_")},
                              default=str), flush=True)
             write_text_atomically(path, json.dumps(result, indent=1, default=str))
     result["table"] = table(result["rows"])
     write_text_atomically(path, json.dumps(result, indent=1, default=str))
     print(result["table"])
     for row in result["rows"]:
-        print(f"\n{row['precision']} b{row['batch']} finlora kernels:\n"
-              f"{row.get('profile_finlora', '')}")
+        for key in (k for k in row if k.startswith("profile_")):
+            print(f"\n{row['precision']} b{row['batch']} {key[8:]} kernels:\n{row[key]}")
     print(f"results: {path}")
 
 

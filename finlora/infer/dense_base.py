@@ -6,7 +6,8 @@ For label scoring, whose forward passes are short, that is a large share of the 
 `DenseBase` each nf4 weight is dequantized once, kept in bf16 (for an 8B model: ~15 GB of GPU
 memory beside the ~5 GB of nf4 weights) and used while the context is active; PEFT's LoRA layers
 around the nf4 layers keep working, since they call their base layer. The copy is taken from
-the weights as they are: make a new one if the base weights change.
+the weights as they are: make a new one if the base weights change. `dense_fits` says whether
+the copy fits in free GPU memory (the packed scorer's default uses it only then).
 """
 
 from __future__ import annotations
@@ -65,3 +66,29 @@ class DenseBase:
         finally:
             for module in layers:
                 vars(module).pop("forward", None)
+
+
+DENSE_MARGIN = 4 * 2**30  # bytes of GPU memory left free beside a dense copy (activations)
+
+
+def dense_bytes(model: torch.nn.Module, dtype: torch.dtype = torch.bfloat16) -> int:
+    """Bytes a `DenseBase` copy of `model`'s 4-bit weights takes (0 when it has none)."""
+    total = 0
+    for module in four_bit_layers(model):
+        shape = module.weight.quant_state.shape
+        each = torch.empty((), dtype=getattr(module, "compute_dtype", None) or dtype)
+        total += int(torch.Size(shape).numel()) * each.element_size()
+    return total
+
+
+def dense_fits(model: torch.nn.Module, margin: int = DENSE_MARGIN) -> bool:
+    """Whether a dense copy of the 4-bit weights fits in free GPU memory with `margin` left."""
+    needed = dense_bytes(model)
+    if not needed:
+        return False
+    device = next(model.parameters()).device
+    if device.type != "cuda":
+        return False
+    free, _ = torch.cuda.mem_get_info(device)
+    free += torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)  # cached
+    return needed + margin <= free

@@ -6,7 +6,9 @@ keys and values are computed once (`prefix_kv`) and concatenated in front of eve
 block-diagonal mask comes ready from `packed_layout`. Every module is the model's own (its
 norms, projections — PEFT's LoRA layers and bitsandbytes layers included — rotary embedding and
 MLP), called in the order transformers calls them, so scores equal a plain forward pass. All
-shapes are static, so the forward can be captured in a CUDA graph (`cuda_graphs`).
+shapes are static, so the forward can be captured in a CUDA graph (`cuda_graphs`). Optionally
+the small operations between the projections run as `fused_glue`'s compiled pieces (the same
+arithmetic as the model's norms, rotary embedding and SwiGLU; the projections stay its own).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 
 import torch
 from torch.nn import functional
+
+from finlora.infer.fused_glue import Glue
 
 SUPPORTED_TYPES = ("llama", "mistral", "qwen2")
 
@@ -106,16 +110,46 @@ def prefix_kv(body: torch.nn.Module, ids: tuple[int, ...], device: torch.device)
     return PrefixKV(ids, keys, values)
 
 
+def _fused_layers(body: torch.nn.Module, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
+                  mask: torch.Tensor, prefix: PrefixKV | None, glue: Glue) -> torch.Tensor:
+    """The decoder layers and the final norm with `glue` between the model's projections:
+    each residual addition fused with the next norm, rotary + prefix + sdpa in one piece."""
+    layers = body.layers
+    first = layers[0].input_layernorm
+    normed = glue.rms_norm(h, first.weight, first.variance_epsilon)
+    for i, layer in enumerate(layers):
+        attn, mlp = layer.self_attn, layer.mlp
+        shape = (*h.shape[:-1], -1, attn.head_dim)
+        q = attn.q_proj(normed).view(shape).transpose(1, 2)
+        k = attn.k_proj(normed).view(shape).transpose(1, 2)
+        v = attn.v_proj(normed).view(shape).transpose(1, 2)
+        past = prefix is not None and len(prefix) > 0
+        out = glue.attention(q, k, v, cos, sin, prefix.keys[i] if past else None,
+                             prefix.values[i] if past else None, mask, attn.scaling,
+                             attn.num_key_value_groups)
+        post = layer.post_attention_layernorm
+        h, normed = glue.add_rms_norm(h, attn.o_proj(out), post.weight, post.variance_epsilon)
+        delta = mlp.down_proj(glue.silu_mul(mlp.gate_proj(normed), mlp.up_proj(normed)))
+        after = layers[i + 1].input_layernorm if i + 1 < len(layers) else body.norm
+        h, normed = glue.add_rms_norm(h, delta, after.weight, after.variance_epsilon)
+    return normed
+
+
 def packed_hidden(body: torch.nn.Module, input_ids: torch.Tensor, positions: torch.Tensor,
-                  allowed: torch.Tensor, prefix: PrefixKV | None) -> torch.Tensor:
+                  allowed: torch.Tensor, prefix: PrefixKV | None, glue: Glue | None = None,
+                  ) -> torch.Tensor:
     """Final-norm hidden states [rows * width, hidden] of packed rows after `prefix`.
 
-    `allowed` is [rows, width, prefix + width] bool (True: may attend)."""
+    `allowed` is [rows, width, prefix + width] bool (True: may attend). With `glue`
+    (`fused_glue`; check `fused_glue.fusable` first) the small operations between the
+    projections run as its (compiled) pieces."""
     h = body.embed_tokens(input_ids)
     cos, sin = body.rotary_emb(h, positions)
     # additive, as transformers hands it to sdpa: made once, broadcast over the heads
     mask = torch.zeros(allowed[:, None].shape, dtype=h.dtype, device=h.device)
     mask.masked_fill_(~allowed[:, None], torch.finfo(h.dtype).min)
+    if glue is not None:
+        return _fused_layers(body, h, cos, sin, mask, prefix, glue).reshape(-1, h.shape[-1])
     for i, layer in enumerate(body.layers):
         past = (prefix.keys[i], prefix.values[i]) if prefix is not None and len(prefix) else None
         h, _, _ = _layer(layer, h, cos, sin, mask, past)

@@ -6,14 +6,21 @@ per batch, the prompts' own tokens and their label tries are packed into rows wi
 block-diagonal mask (`packed_layout`), one forward pass computes them (`packed_forward`) —
 replayed from a CUDA graph for small batches — and the LM head runs at the scored positions only.
 While the GPU runs batch i the CPU packs batch i + 1; each batch's scores are read back once.
-Optionally a bf16 copy of an nf4 base is used (`dense_base`). Scores equal a plain forward pass
-per prompt and label (tests/infer/test_packed_scoring.py).
+An nf4 base is multiplied by a bf16 copy of its weights (`dense_base`) when that fits in free
+GPU memory (else each nf4 weight is dequantized once per forward: the prefix is not re-run per
+batch). Passes up to `graph_tokens` tokens replay a CUDA graph, larger ones run eagerly: on the
+H200 (benchmarks/results/infer_h200_packed.json) graphs won at every batch in bf16 / dense
+(batch 64: 740 against 638 prompts/s), but with nf4 layers dequantizing inside the graph the
+eager path won at batch 64 (~2,700-token passes: 662 against 577) while graphs won at batch
+16 (~650-token passes: 478 against 211), hence `NF4_GRAPH_TOKENS`. `fused` runs the glue between projections compiled (`fused_glue`).
+Scores equal a plain forward pass per prompt and label (tests/infer/test_packed_scoring.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from finlora.infer.cuda_graphs import GraphRunner
-from finlora.infer.dense_base import DenseBase, four_bit_layers
+from finlora.infer.dense_base import DenseBase, dense_fits, four_bit_layers
+from finlora.infer.fused_glue import Glue, fusable
 from finlora.infer.packed_forward import PrefixKV, packed_hidden, prefix_kv, unsupported
 from finlora.infer.packed_layout import ROW_TOKENS, PackedRows, pack_rows
 from finlora.infer.tree_scoring import scores_from_values
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 GRAPH_TOKENS = 2048  # packed tokens per pass up to which the forward is replayed from a graph
+NF4_GRAPH_TOKENS = 1024  # the same while nf4 layers dequantize in the forward (no dense copy)
 MIN_PREFIX = 4       # shared tokens worth a prefix (computed once per run, so nearly any pays)
 
 
@@ -41,12 +50,13 @@ class PackedState:
 
     def __init__(self) -> None:
         self.prefix: PrefixKV | None = None
-        self.graphs: dict[bool, GraphRunner] = {}  # by whether the dense copy is in use
+        self.graphs: dict[tuple[bool, bool], GraphRunner] = {}  # by (dense copy, fused glue)
         self.dense: DenseBase | None = None
+        self.glue: dict[bool, Glue] = {}  # by compiled
         self.stats: dict[str, Any] = defaultdict(float)
 
     def clear(self) -> None:
-        self.prefix, self.graphs, self.dense = None, {}, None
+        self.prefix, self.graphs, self.dense, self.glue = None, {}, None, {}
 
     def reset_stats(self) -> dict[str, Any]:
         stats, self.stats = dict(self.stats), defaultdict(float)
@@ -86,7 +96,8 @@ def _prefix_for(state: PackedState, body: torch.nn.Module, rows: Sequence[Sequen
 
 def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
             prefix: PrefixKV | None, graphs: GraphRunner | None, graph_tokens: int,
-            device: torch.device, stats: dict[str, Any]) -> tuple[torch.Tensor, list]:
+            device: torch.device, stats: dict[str, Any], glue: Glue | None = None,
+            ) -> tuple[torch.Tensor, list]:
     """Enqueue one pass; the label tokens' log-probabilities, on the device (not synced), and
     CUDA events around the forward and the LM head (none on the CPU)."""
     def to_device(t: torch.Tensor) -> torch.Tensor:  # pinned: the copy waits for nothing
@@ -103,7 +114,7 @@ def _launch(body: torch.nn.Module, head: torch.nn.Module, packed: PackedRows,
     if graphs is not None and rows * width <= graph_tokens:
         hidden = graphs((ids, positions, allowed))
     if hidden is None:
-        hidden = packed_hidden(body, ids, positions, allowed, prefix)
+        hidden = packed_hidden(body, ids, positions, allowed, prefix, glue)
         stats["eager_passes"] += 1
     else:
         stats["graph_passes"] += 1
@@ -121,14 +132,19 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
                  label_ids: Sequence[Sequence[Sequence[int]]], *, batch_size: int, pad_id: int,
                  normalization: str = "mean", reuse_prefix: bool = True,
                  state: PackedState | None = None, cuda_graphs: bool = False,
-                 dense_base: bool = False, row_tokens: int = ROW_TOKENS,
-                 graph_tokens: int = GRAPH_TOKENS) -> list[tuple[list[float], list[float]]]:
+                 dense_base: bool | None = None, fused: bool = False,
+                 row_tokens: int = ROW_TOKENS, graph_tokens: int | None = None,
+                 ) -> list[tuple[list[float], list[float]]]:
     """Per prompt (normalised scores, summed log-likelihoods) of its labels, in input order.
 
     Prompts are grouped by length, `batch_size` per forward pass. `cuda_graphs` replays passes
     of at most `graph_tokens` tokens from CUDA graphs (CUDA only; off by itself if capture
-    fails, the reason in `state.stats["graph_failure"]`). `dense_base` multiplies by a bf16
-    copy of 4-bit weights (see `dense_base`)."""
+    fails, the reason in `state.stats["graph_failure"]`; default `GRAPH_TOKENS`, or
+    `NF4_GRAPH_TOKENS` with nf4 layers and no dense copy). `dense_base` multiplies by a bf16
+    copy of 4-bit weights (see `dense_base`); None (default): when it fits in free GPU memory
+    with `DENSE_MARGIN` left, decided once per `state`. `fused` runs the glue between the
+    projections as `torch.compile`d pieces (`fused_glue`; eager again if compiling fails, the
+    reason in `state.stats["fused_failure"]`)."""
     body, head = split_causal_lm(model)
     reason = unsupported(body)
     if reason:
@@ -137,17 +153,30 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     state = state if state is not None else PackedState()
     stats = state.stats
     dense: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if dense_base is None:
+        dense_base = state.dense is not None or dense_fits(model)
     dense_base = dense_base and bool(four_bit_layers(model))
+    if graph_tokens is None:
+        nf4_inside = bool(four_bit_layers(model)) and not dense_base
+        graph_tokens = NF4_GRAPH_TOKENS if nf4_inside else GRAPH_TOKENS
+    glue = None
+    if fused and fusable(body.layers[0]) is None:
+        compiled = device.type == "cuda"
+        if compiled not in state.glue:
+            state.glue[compiled] = Glue(compiled=compiled)
+        glue = state.glue[compiled]
     if dense_base:
         state.dense = state.dense or DenseBase()
         dense = state.dense.active(model)
     graphs = None
     if cuda_graphs and device.type == "cuda":
-        if dense_base not in state.graphs:
-            state.graphs[dense_base] = GraphRunner(  # the prefix is in the mask's width
-                lambda i, p, a: packed_hidden(body, i, p, a,
-                                              state.prefix if a.shape[-1] > i.shape[-1] else None))
-        graphs = state.graphs[dense_base]
+        key = (dense_base, glue is not None)
+        if key not in state.graphs:
+            held = weakref.ref(state)  # no cycle: the state (and a dense copy) goes with its owner
+            state.graphs[key] = GraphRunner(  # the prefix is in the mask's width
+                lambda i, p, a: packed_hidden(
+                    body, i, p, a, held().prefix if a.shape[-1] > i.shape[-1] else None, glue))
+        graphs = state.graphs[key]
     order = sorted(range(len(prompt_ids)), key=lambda i: -len(prompt_ids[i]))
     results: list[tuple[list[float], list[float]] | None] = [None] * len(prompt_ids)
     pending: tuple[list[int], PackedRows, torch.Tensor, list] | None = None
@@ -174,7 +203,7 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
                                pad_id=pad_id, prefix_len=n, row_tokens=row_tokens)
             t1 = time.perf_counter()
             values, events = _launch(body, head, packed, prefix, graphs, graph_tokens, device,
-                                     stats)
+                                     stats, glue)
             stats["pack_s"] += t1 - t0
             stats["launch_s"] += time.perf_counter() - t1
             stats["rows"] += packed.shape[0]
@@ -192,5 +221,9 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
         stats["graph_captures"] = graphs.captures
         if graphs.failure:
             stats["graph_failure"] = graphs.failure
+    if glue is not None and glue.failure:
+        stats["fused_failure"] = glue.failure
+    stats["dense_base"] = dense_base
+    stats["graph_tokens"] = graph_tokens
     stats["prefix_tokens"] = n
     return results  # type: ignore[return-value]

@@ -163,7 +163,8 @@ def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[i
                          pad_id: int, normalization: Normalization = "mean",
                          reuse_prefix: bool = True, prefix_cache: PrefixCache | None = None,
                          engine: Engine = "auto", cuda_graphs: bool | None = None,
-                         dense_base: bool = False) -> list[tuple[list[float], list[float]]]:
+                         dense_base: bool | None = None, fused: bool = False,
+                         ) -> list[tuple[list[float], list[float]]]:
     """Score any number of prompts, grouped by length into batches of `batch_size`; results
     in input order.
 
@@ -171,7 +172,8 @@ def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[i
     prefix run once per call, or once while `prefix_cache` lives), "tree" (`score_batch`: one
     prompt per row), "auto": packed where the architecture allows (Llama, Mistral, Qwen2).
     Packed only: `cuda_graphs` (default: on for CUDA when `prefix_cache` is given, which
-    keeps the graphs) and `dense_base` (a bf16 copy of nf4 weights; see `dense_base`)."""
+    keeps the graphs), `dense_base` (a bf16 copy of nf4 weights, see `dense_base`; default:
+    when it fits in free GPU memory) and `fused` (compiled glue between projections)."""
     import torch
 
     if engine != "tree":
@@ -186,7 +188,7 @@ def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[i
                 normalization=normalization, reuse_prefix=reuse_prefix,
                 state=prefix_cache.packed if prefix_cache is not None else None,
                 cuda_graphs=prefix_cache is not None if cuda_graphs is None else cuda_graphs,
-                dense_base=dense_base)
+                dense_base=dense_base, fused=fused)
         if engine == "packed":
             raise ValueError(f"packed scoring: {reason}")
 

@@ -20,13 +20,13 @@ def test_bench_infer_tiny_runs_every_path(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join([str(BENCH.parents[1]), os.environ.get("PYTHONPATH", "")])}
     subprocess.run([sys.executable, str(BENCH), "--tiny", "--layers", "1", "--batches", "1,3",
-                    "--repeats", "1", "--no-profile", "--tag", "smoke", "--out", str(tmp_path)],
+                    "--gen16-batches", "1,3", "--repeats", "1", "--no-profile", "--tag", "smoke", "--out", str(tmp_path)],
                    check=True, env=env, cwd=BENCH.parent, capture_output=True, timeout=600)
     result = json.loads((tmp_path / "infer_cpu_smoke.json").read_text())
     assert [(r["precision"], r["batch"]) for r in result["rows"]] == [("bf16", 1), ("bf16", 3)]
     for row in result["rows"]:
         for path in ("stock-gen16", "stock-gen1", "stock-fwd", "stock-fwd-sort", "finlora",
-                     "finlora-eager"):
+                     "finlora-fused", "finlora-eager"):
             assert row[path] > 0
         assert row["roofline"] > 0 and row["phases"]["finlora"]["prefix_tokens"] == 25
         # bf16 on two paths: only near-ties may differ

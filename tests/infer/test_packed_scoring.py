@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from finlora.infer.dense_base import dense_bytes, dense_fits
+from finlora.infer.fused_glue import Glue
+from finlora.infer.packed_forward import packed_hidden, prefix_kv
 from finlora.infer.packed_layout import pack_rows
-from finlora.infer.packed_scoring import PackedState, score_packed
+from finlora.infer.packed_scoring import GRAPH_TOKENS, NF4_GRAPH_TOKENS, PackedState, score_packed
 from finlora.infer.scoring import score_sorted_batches
 
 VOCAB = 512
@@ -129,11 +132,48 @@ def test_dense_copy_of_nf4_weights_scores_like_the_nf4_layers(tiny_llama):
     mlp.up_proj = layer
     prompts = _prompts(5, 12, seed=9)
     labels = [[[7], [9], [11, 12]]] * 5
-    nf4 = score_packed(model, prompts, labels, batch_size=5, pad_id=0)
+    plain = PackedState()
+    nf4 = score_packed(model, prompts, labels, batch_size=5, pad_id=0, state=plain)
+    # no dense copy on the CPU, and graphs (were they on) only for passes up to the nf4 limit
+    assert plain.stats["dense_base"] is False
+    assert plain.stats["graph_tokens"] == NF4_GRAPH_TOKENS < GRAPH_TOKENS
     state = PackedState()
     dense = score_packed(model, prompts, labels, batch_size=5, pad_id=0, state=state,
                          dense_base=True)
     assert state.stats["dense_bytes"] == linear.weight.numel() * 4  # one copy, compute dtype
+    assert dense_bytes(model) == linear.weight.numel() * 4  # what the default checks for
+    assert not dense_fits(model)  # on the CPU: the default leaves nf4 layers as they are
     assert "forward" not in vars(layer)  # the nf4 layer is itself again afterwards
     for (_, a), (_, b) in zip(nf4, dense, strict=True):
         assert a == pytest.approx(b, abs=1e-4)
+
+
+@pytest.mark.parametrize(("labels", "shared"), [(TRIE_LABELS, 20), (CONCEPTS, 0)])
+def test_fused_glue_scores_equal_plain_forward_passes(tiny_llama, labels, shared):
+    """The glue's own norms, rotary and SwiGLU (eager on the CPU) against transformers'."""
+    prompts = _prompts(6, shared, seed=3)
+    state = PackedState()
+    got = score_packed(tiny_llama, prompts, [labels] * len(prompts), batch_size=3, pad_id=0,
+                       state=state, normalization="sum", fused=True, row_tokens=48)
+    assert False in state.glue  # the glue ran (eager here)
+    for prompt, (_, sums) in zip(prompts, got, strict=True):
+        assert sums == pytest.approx([_plain(tiny_llama, p, lab) for p, lab in
+                                      [(prompt, label) for label in labels]], abs=1e-4)
+
+
+@pytest.mark.slow
+def test_compiled_glue_gives_the_eager_hidden_states(tiny_llama):
+    """torch.compile of the glue pieces (inductor on the CPU here; CUDA on the GPU)."""
+    prompts = _prompts(4, 20, seed=5)
+    body = tiny_llama.model
+    with torch.inference_mode():
+        prefix = prefix_kv(body, tuple(prompts[0][:20]), torch.device("cpu"))
+        glue = Glue(compiled=True)
+        for width in (48, 64):  # two packed shapes: the second may recompile
+            packed = pack_rows(prompts, [TRIE_LABELS] * 4, pad_id=0, prefix_len=20,
+                               row_tokens=width)
+            args = (packed.input_ids, packed.positions, packed.allowed, prefix)
+            want = packed_hidden(body, *args)
+            got = packed_hidden(body, *args, glue)
+            assert glue.failure is None
+            torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
