@@ -13,7 +13,6 @@ the copy fits in free GPU memory (the packed scorer's default uses it only then)
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Iterator
 
 import torch
@@ -22,50 +21,67 @@ from torch.nn import functional
 
 def four_bit_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
     """bitsandbytes 4-bit linear layers (not PEFT's wrappers around them)."""
-    return [m for m in model.modules()
+    return [module for _, module in _named_four_bit(model)]
+
+
+def _named_four_bit(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+    return [(name, m) for name, m in model.named_modules()
             if hasattr(getattr(m, "weight", None), "quant_state") and not hasattr(m, "base_layer")]
 
 
-def _dense_forward(weight: torch.Tensor, bias: torch.Tensor | None, x: torch.Tensor,
-                   *args: object, **kwargs: object) -> torch.Tensor:
-    return functional.linear(x.to(weight.dtype), weight, bias).to(x.dtype)
+class DenseLinear(torch.nn.Module):
+    """Stands in for a 4-bit layer while a `DenseBase` is active: the same product with the
+    layer's bf16 copy (its input cast to the copy's dtype, its output back to the input's)."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
+        super().__init__()
+        self.weight, self.bias = weight, bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return functional.linear(x.to(self.weight.dtype), self.weight, self.bias).to(x.dtype)
+
+
+def _swap(model: torch.nn.Module, name: str, module: torch.nn.Module) -> None:
+    parent, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent), child, module)
 
 
 class DenseBase:
     """Dense copies of a model's 4-bit weights (in each layer's compute dtype, bf16 when it
-    has none), made on first use."""
+    has none), made on first use and kept by the layer's name in the model."""
 
     def __init__(self, dtype: torch.dtype = torch.bfloat16) -> None:
         self.dtype = dtype
-        self.weights: dict[int, torch.Tensor] = {}
+        self.weights: dict[str, torch.Tensor] = {}
 
     @property
     def nbytes(self) -> int:
         return sum(w.numel() * w.element_size() for w in self.weights.values())
 
-    def _dense(self, module: torch.nn.Module) -> torch.Tensor:
-        weight = self.weights.get(id(module))
+    def _dense(self, name: str, module: torch.nn.Module) -> torch.Tensor:
+        weight = self.weights.get(name)
         if weight is None:
             import bitsandbytes.functional as bnbf
 
             packed = module.weight
             dtype = getattr(module, "compute_dtype", None) or self.dtype
             weight = bnbf.dequantize_4bit(packed.data, packed.quant_state).to(dtype)
-            self.weights[id(module)] = weight
+            self.weights[name] = weight
         return weight
 
     @contextlib.contextmanager
     def active(self, model: torch.nn.Module) -> Iterator[int]:
-        """Inside, every 4-bit layer of `model` multiplies by its bf16 copy; yields how many."""
-        layers = four_bit_layers(model)
-        for module in layers:
-            bias = module.bias if getattr(module, "bias", None) is not None else None
-            module.forward = functools.partial(_dense_forward, self._dense(module), bias)
+        """Inside, each 4-bit layer of `model` is swapped (as a submodule, through the public
+        `nn.Module` API) for a `DenseLinear` over its bf16 copy; yields how many. PEFT's LoRA
+        layers keep working around the swapped base layer; the 4-bit layers come back on exit."""
+        layers = _named_four_bit(model)
+        for name, module in layers:
+            _swap(model, name, DenseLinear(self._dense(name, module), module.bias))
         try:
             yield len(layers)
         finally:
-            for module in layers:
-                vars(module).pop("forward", None)
+            for name, module in layers:
+                _swap(model, name, module)
 
 
 DENSE_MARGIN = 4 * 2**30  # bytes of GPU memory left free beside a dense copy (activations)
