@@ -20,7 +20,8 @@ object, compiled once per shape family (batch rows and row length become dynamic
 first change), so training does not recompile per step. The residual adds between blocks stay
 eager (a small share of the time).
 
-Compiler settings are scoped, never set globally: the recompile limit is raised only inside
+Compiler settings are scoped, never set globally: AOTAutograd's CSE is switched off inside
+finlora's backend only (`_inductor_without_cse`), and the recompile limit is raised only inside
 `compiler_settings()`, which the answer-only loss enters on every call (dynamo reads the limit
 whenever a call misses its guards, not only at the first call). The blocks are compiled with
 nn.Module's public `compile()`, which has no undo: `eager_decoder_layers()` runs compiled
@@ -33,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch import nn
@@ -85,6 +87,20 @@ def _foreign_linear(block: nn.Module) -> bool:
         for m in block.modules())
 
 
+def _inductor_without_cse(graph: torch.fx.GraphModule, example_inputs: list) -> Any:
+    """Inductor, with AOTAutograd's common-subexpression elimination off.
+
+    An untargeted nf4 layer (bitsandbytes Linear4bit, traced) dequantizes its weight in the
+    forward and again in the backward; merging the two identical calls would keep its dense
+    bf16 weight alive until the backward, undoing the point of 4-bit weights. (The fused
+    LoRA layers dequantize inside opaque ops, base_matmul.py, and need no such care.)
+    """
+    from torch._inductor.compile_fx import compile_fx
+
+    with torch._functorch.config.patch(cse=False):
+        return compile_fx(graph, example_inputs)
+
+
 def _decoder_layers(model: nn.Module) -> list[nn.Module]:
     decoder, _ = split_causal_lm(model)
     layers = getattr(decoder, "layers", None)
@@ -112,7 +128,7 @@ def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> i
                 module.traced = trace_fused_lora
         for block in layer.children():
             if block not in _COMPILED and not _foreign_linear(block):
-                block.compile()
+                block.compile(backend=_inductor_without_cse)
                 _COMPILED.add(block)
                 blocks += 1
     return blocks

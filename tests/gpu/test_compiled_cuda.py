@@ -28,9 +28,10 @@ pytestmark = pytest.mark.gpu
 CUDA = torch.device("cuda")
 
 
-def _nf4_loss(model_path: str, dtype: str, dropout: float, checkpointing: bool) -> AnswerLoss:
+def _nf4_loss(model_path: str, dtype: str, dropout: float, checkpointing: bool,
+              target: str = "all-linear") -> AnswerLoss:
     config = TrainConfig(quantization="nf4", dtype=dtype, rank=8, dropout=dropout,
-                         target_modules="all-linear", compile_layers=False, seed=5,
+                         target_modules=target, compile_layers=False, seed=5,
                          gradient_checkpointing=checkpointing)
     model = build_model(model_path, config, CUDA)
     randomize_lora_b(model, std=0.05)
@@ -60,20 +61,21 @@ def test_compiled_blocks_equal_eager_on_cuda(tiny_llama_path, dtype, tolerance) 
     assert all(is_compiled(block) for layer in layers for block in layer.children())
 
 
-def test_compiled_backward_keeps_no_dense_weight_on_cuda(tiny_llama_path) -> None:
-    """No dense base weight (or its transpose) is saved from forward to backward: compared by
-    value, not only by shape (at 224 tokens an activation (224, 256) cannot be a weight, but a
-    row padded to 256 tokens would give activations of q_proj's (256, 256) shape). The
-    dequantization runs inside opaque ops (base_matmul.py), so no traced graph holds it."""
-    from finlora.train.fast_lora import _dense_weight
+@pytest.mark.parametrize("target", ["all-linear", "attention"])
+def test_compiled_backward_keeps_no_dense_weight_on_cuda(tiny_llama_path, target) -> None:
+    """No dense base weight (or its transpose) is saved from forward to backward, neither a
+    fused LoRA layer's nor an untargeted nf4 layer's ('attention': o_proj and the MLP are
+    plain bitsandbytes layers, traced): compared by value, not only by shape (a row padded to
+    256 tokens gives activations of q_proj's (256, 256) shape)."""
+    import bitsandbytes as bnb
 
-    loss_fn = _nf4_loss(tiny_llama_path, "bf16", dropout=0.05, checkpointing=False)
-    compile_decoder_layers(loss_fn.model)
-    dense = []
-    for m in loss_fn.model.modules():
-        if isinstance(m, FusedLora):
-            packed, scales, nf4 = m._base
-            dense.append(_dense_weight(packed, scales, nf4, torch.bfloat16))
+    loss_fn = _nf4_loss(tiny_llama_path, "bf16", dropout=0.05, checkpointing=False,
+                        target=target)
+    layers = loss_fn.model.get_base_model().model.layers
+    assert compile_decoder_layers(loss_fn.model) == 4 * len(layers)
+    assert any(isinstance(m, FusedLora) for m in loss_fn.model.modules())
+    dense = [bnb.functional.dequantize_4bit(m.weight.data, m.weight.quant_state).to(
+        torch.bfloat16) for m in loss_fn.model.modules() if isinstance(m, bnb.nn.Linear4bit)]
     shapes = {tuple(w.shape) for w in dense}
     # 300 tokens, one packed row of 304: no activation has a weight's shape
     batch, normalizer = packed_batch(random_items([130, 70, 100], answer=3, seed=9), CUDA)
