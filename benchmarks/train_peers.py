@@ -126,9 +126,8 @@ def kernels(path: str, model: nn.Module) -> contextlib.AbstractContextManager:
 def parity_losses(path: str, model: nn.Module, init: dict[str, torch.Tensor],
                   step: Callable[[str, list], torch.Tensor], examples: list, steps: int,
                   lr: float) -> list[float]:
-    """Per-step losses of `steps` AdamW steps from `init` at dropout 0; `examples` is one batch
-    per step (a list of batches, cycled); `step(path, micro)` runs the path's forward +
-    backward and returns its loss."""
+    """Per-step losses of `steps` AdamW steps from `init` at dropout 0, a batch of `examples`
+    per step (cycled); `step(path, micro)` runs the path's forward + backward: its loss."""
     set_dropout(model, 0.0)
     load_lora(model, init)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -275,7 +274,8 @@ def print_report(results: list[dict], heads: list[dict], parity: dict) -> None:
     for h in heads:
         memory = (f"; peak {h['finlora_peak_gib']} vs {h['peer_peak_gib']} GiB "
                   f"({h['memory_ratio']:.2f}×)" if "memory_ratio" in h else "")
-        print(f"headline {h['case']} dropout {h['dropout']}: finlora {h['finlora_tokens_per_s']:,.0f}"
+        print(f"headline {h['case']} dropout {h['dropout']}: {h['finlora_path']} "
+              f"{h['finlora_tokens_per_s']:,.0f}"
               f" tokens/s = {h['speedup']:.2f}× the fastest peer, {h['fastest_peer']} "
               f"({h['peer_tokens_per_s']:,.0f}, parity {h['peer_parity']}){memory}", flush=True)
 
