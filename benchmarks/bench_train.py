@@ -12,7 +12,9 @@ logits, cross-entropy masked to the answer), torch AdamW, model in training mode
 to fp32, as the QLoRA and PEFT docs do it), on a second model built after the other paths.
 finlora path: `finlora.train` — packed rows (position-id restarts), the fused LoRA layer,
 compiled norm / attention / MLP blocks with the fused LoRA layers traced in (`compile_layers`),
-answer-only LM head (`AnswerLoss`), fused AdamW. Peers (`train_peers.py`): `hf-packed`,
+answer-only LM head (`AnswerLoss`), fused AdamW. finlora-static: the same, each step one row
+of a fixed token budget (the largest step of the row's data), forward + backward captured
+once as a CUDA graph and replayed (static_step.py). Peers (`train_peers.py`): `hf-packed`,
 `hf-packed-liger` and `unsloth` (when importable), one packed row a step. Each row: --warmup
 steps, the timed batches once untimed (every batch shape compiled), then the timed batches;
 rows count the graphs compiled while timed. A loss-parity check from one shared LoRA init
@@ -30,6 +32,8 @@ answer tokens only and causal attention per example — the same useful work for
     python benchmarks/bench_train.py                       # GPU: full table, 3 paths
     python benchmarks/bench_train.py --paths finlora,stock,hf-packed,hf-packed-liger,unsloth \
         --cases long,short,short8x2,short8 --dropout 0.05,0    # GPU: against the peers
+    python benchmarks/bench_train.py --paths finlora,finlora-static,hf-packed-liger \
+        --cases short8,short8x2,short,long                # GPU: the static, captured step
     python benchmarks/bench_train.py --tiny --steps 2      # CPU smoke test, tiny model
 """
 
@@ -49,12 +53,12 @@ import train_peers
 import unsloth_peer
 from llama8b import llama_config, quantize_nf4, random_llama
 from torch._dynamo.utils import counters
-from train_paths import finlora_batch, finlora_items, prepare_path, train_step
+from train_paths import StaticRunner, prepare_path, profile_step, train_step
 
 from finlora.atomic import write_text_atomically
 from finlora.models import default_dtype
 from finlora.train import TrainConfig
-from finlora.train.compiled_layers import compile_decoder_layers, compiler_works
+from finlora.train.compiled_layers import compiler_works
 from finlora.train.fused_layers import set_fused
 from finlora.train.trainable import AnswerLoss, lora_config
 
@@ -103,9 +107,10 @@ def useful_flops(examples, config) -> float:
     return total
 
 
-def parity_examples(config) -> list[tuple[list[int], int]]:
-    """The one batch every path trains on in the loss-parity check: 8 FPB-length examples."""
-    return make_examples("short", 8, config.vocab_size, seed=4242)
+def parity_examples(config, steps: int = 8) -> list[list[tuple[list[int], int]]]:
+    """The batches every path trains on in the loss-parity check, one per step: 8 FPB-length
+    examples each, different every step (a path that trained on the wrong rows would drift)."""
+    return [make_examples("short", 8, config.vocab_size, seed=4242 + i) for i in range(steps)]
 
 
 def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict:
@@ -118,7 +123,8 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         model.gradient_checkpointing_disable()
     prepare_path(path, model, args)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=1e-4, fused=path.startswith("finlora") and device.type == "cuda")
+    ours = path.startswith("finlora")
+    optimizer = torch.optim.AdamW(params, lr=1e-4, fused=ours and device.type == "cuda")
     kind = "short" if case.startswith("short") else "long"
     timed = [make_examples(kind, per_step, config.vocab_size, seed=1000 * step)
              for step in range(args.steps)]
@@ -127,6 +133,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
     # The timed batches run once untimed too: every batch shape they bring has been compiled.
     data = warmup + timed + timed
     warm_steps = len(warmup) + len(timed)
+    static = StaticRunner(loss_fn, data, device) if path == "finlora-static" else None
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.empty_cache()
@@ -140,7 +147,7 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
             began = time.perf_counter()
             graphs_before = counters["stats"]["unique_graphs"]
         micro = [examples[m * per_micro:(m + 1) * per_micro] for m in range(accum)]
-        loss = train_step(path, micro, model, loss_fn, device)
+        loss = train_step(path, micro, model, loss_fn, device, static)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if step >= warm_steps:
@@ -150,43 +157,22 @@ def run_case(path: str, case: str, model, loss_fn, config, device, args) -> dict
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - began
     result = {"path": path, "case": case, "examples_per_step": per_step,
-              "compiled": path.startswith("finlora") and args.compile,
-              "lora_traced": path.startswith("finlora") and args.compile and args.trace_lora,
+              "compiled": ours and args.compile,
+              "lora_traced": ours and args.compile and args.trace_lora,
               "gradient_checkpointing": case == "lean", "steps_timed": args.steps,
               "graphs_compiled_while_timed": counters["stats"]["unique_graphs"] - graphs_before,
               "tokens_per_s": round(tokens / elapsed, 1),
               "final_loss": round(float(loss.detach()), 4),
               "mfu": round(flops / elapsed / (PEAK_TFLOPS * 1e12), 4)}
+    if static is not None:
+        result.update(static.describe())
     if device.type == "cuda":
         result["peak_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
         result["peak_reserved_gib"] = round(torch.cuda.max_memory_reserved() / 2**30, 2)
-    del optimizer, loss
+    del optimizer, loss, static
+    model.zero_grad(set_to_none=True)  # a captured step's gradients live in its graph's pool
     gc.collect()
     return result
-
-
-def profile_step(model, loss_fn, config, device, compiled: bool, trace_lora: bool) -> str:
-    """Top CUDA ops of one finlora step on the long case (after the timed runs: warm)."""
-    from torch.profiler import ProfilerActivity, profile
-
-    model.gradient_checkpointing_disable()
-    set_fused(model, on=True)
-    if compiled:
-        compile_decoder_layers(model, trace_fused_lora=trace_lora)
-    items = finlora_items(make_examples("long", 8, config.vocab_size, 7))
-    batch = finlora_batch(items, device)
-    normalizer = float(sum(it.n_answer for it in items))
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        began = time.perf_counter()
-        loss_fn(batch["input_ids"], batch["position_ids"], batch["labels"], normalizer).backward()
-        torch.cuda.synchronize()
-        wall_ms = (time.perf_counter() - began) * 1e3
-    table = prof.key_averages().table(sort_by="self_cuda_time_total", row_limit=30,
-                                      max_name_column_width=60)
-    table += f"\nforward + backward wall time under the profiler: {wall_ms:.1f} ms"
-    print(table)
-    model.zero_grad(set_to_none=True)
-    return table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
                              "stock = transformers + peft + bitsandbytes on the bf16 "
                              "model; stock-qlora = the same after PEFT's "
                              "prepare_model_for_kbit_training (fp32 norms, embeddings, LM "
-                             "head); peers: hf-packed, hf-packed-liger, unsloth (train_peers.py)")
+                             "head); peers: hf-packed, hf-packed-liger, unsloth (train_peers.py); "
+                             "finlora-static = finlora at a fixed token budget, CUDA-graph "
+                             "captured step")
     parser.add_argument("--short-batch", type=int, default=64,
                         help="examples per step in the short case (every path)")
     parser.add_argument("--steps", type=int, default=6)
@@ -275,13 +263,18 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(result)
                 write_results()
         parity_paths = ([] if qlora_recipe else [train_peers.PARITY_REFERENCE]) + model_paths
+        batches = parity_examples(config, args.parity_steps)
         for path in dict.fromkeys(parity_paths):
+            static = StaticRunner(loss_fn, batches, device) if path == "finlora-static" else None
             losses[path] = train_peers.run_parity(
                 path, model, init, partial(prepare_path, model=model, args=args),
-                partial(train_step, model=model, loss_fn=loss_fn, device=device),
-                parity_examples(config), args)
+                partial(train_step, model=model, loss_fn=loss_fn, device=device, static=static),
+                batches, args)
+            del static
+            model.zero_grad(set_to_none=True)
         if args.profile and device.type == "cuda" and "finlora" in model_paths:
-            profile = profile_step(model, loss_fn, config, device, args.compile, args.trace_lora)
+            profile = profile_step(model, loss_fn, make_examples("long", 8, config.vocab_size, 7),
+                                   args.compile, args.trace_lora)
         model = loss_fn = None
         gc.collect()
         if device.type == "cuda":

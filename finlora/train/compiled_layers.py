@@ -8,27 +8,32 @@ kernels. On an H200 those took about a third of a QLoRA step (docs/performance.m
 to torch.compile, which fuses those runs into a few generated kernels, forward and backward.
 
 finlora's fused LoRA layers (`fast_lora`) are traced into those graphs: a whole attention block
-or MLP becomes one graph, whose matrix products and nf4 dequantization run as before and whose
-elementwise work (dropout included) inductor fuses, and Python runs once per block instead of
-once per layer and kernel. Every other linear layer (PEFT's own LoRA layers: DoRA, int8;
-bitsandbytes layers) is left out (`torch.compiler.disable`): the graphs break around it and
-it runs as it is. All layers share one compiled code object, compiled once per shape family
-(batch rows and row length become dynamic after the first change), so training does not
-recompile per step. The residual adds between blocks stay eager (a small share of the time).
+or MLP becomes one graph, whose matrix products and nf4 dequantization run as opaque ops
+(base_matmul.py) and whose elementwise work (dropout included) inductor fuses, and Python runs
+once per block instead of once per layer and kernel. When a fused layer falls back to PEFT's
+forward (DoRA, merged, extra arguments) that call is kept out of the graph by finlora's own
+`torch.compiler.disable` (fused_layers.py). A block that calls another library's linear layer
+(PEFT's own LoRA layers for DoRA / int8, an int8 base layer) is not compiled at all: nothing
+of another library is wrapped or replaced. Untargeted nf4 base layers (bitsandbytes Linear4bit)
+are traced, as bitsandbytes supports. All layers share one compiled code
+object, compiled once per shape family (batch rows and row length become dynamic after the
+first change), so training does not recompile per step. The residual adds between blocks stay
+eager (a small share of the time).
 
 Compiler settings are scoped, never set globally: AOTAutograd's CSE is switched off inside
-finlora's backend only (`_inductor_without_cse`), and the recompile limit is raised only
-inside `compiler_settings()`, which the answer-only loss enters on every call: dynamo reads
-the limit whenever a call misses its guards (a recompile), not only at the first call.
-The blocks are compiled with nn.Module's own `compile()`; which modules finlora compiled or
-kept eager is recorded here (weak references), not on the modules.
+finlora's backend only (`_inductor_without_cse`), and the recompile limit is raised only inside
+`compiler_settings()`, which the answer-only loss enters on every call (dynamo reads the limit
+whenever a call misses its guards, not only at the first call). The blocks are compiled with
+nn.Module's public `compile()`, which has no undo: `eager_decoder_layers()` runs compiled
+blocks eagerly while inside (`torch.compiler.set_stance("force_eager")`), for A/B runs on one
+model. Which blocks finlora compiled is recorded here (weak references), not on the modules.
 """
 
 from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -38,9 +43,7 @@ from finlora.models import split_causal_lm
 
 RECOMPILE_LIMIT = 64  # compiled variants per code object (graph pieces × shape families)
 
-# modules finlora compiled, and the eager forwards of those it wrapped in torch.compiler.disable
-_COMPILED: weakref.WeakSet[nn.Module] = weakref.WeakSet()
-_EAGER: weakref.WeakKeyDictionary[nn.Module, Callable | None] = weakref.WeakKeyDictionary()
+_COMPILED: weakref.WeakSet[nn.Module] = weakref.WeakSet()  # blocks finlora compiled
 
 
 @contextlib.contextmanager
@@ -67,26 +70,30 @@ def compiler_works(device: torch.device) -> str | None:
     return None
 
 
-def _opaque(module: nn.Module, trace_fused_lora: bool) -> bool:
-    """Modules torch.compile should call, not trace: every linear layer that is not plain,
-    except finlora's fused LoRA layers when `trace_fused_lora`."""
+def _foreign_linear(block: nn.Module) -> bool:
+    """Whether `block` calls a layer torch.compile should not trace: PEFT's own LoRA layers
+    (DoRA, int8) and linear layers other than nn.Linear and bitsandbytes' nf4 Linear4bit
+    (which bitsandbytes makes traceable). finlora's fused layers are traced, and call PEFT's
+    forward only from a compiler-disabled fallback."""
     from peft.tuners.lora import LoraLayer
 
     from finlora.train.fused_layers import FusedLora
 
-    if trace_fused_lora and isinstance(module, FusedLora) and module.fused:
-        return False
-    return isinstance(module, LoraLayer) or (
-        "Linear" in type(module).__name__ and type(module) is not nn.Linear)
+    inside_fused = {id(m) for f in block.modules() if isinstance(f, FusedLora)
+                    for m in f.modules()}
+    return any(id(m) not in inside_fused and (
+        isinstance(m, LoraLayer) or ("Linear" in type(m).__name__
+                                     and type(m).__name__ not in ("Linear", "Linear4bit")))
+        for m in block.modules())
 
 
 def _inductor_without_cse(graph: torch.fx.GraphModule, example_inputs: list) -> Any:
     """Inductor, with AOTAutograd's common-subexpression elimination off.
 
-    The fused LoRA backward dequantizes the nf4 weight again; in the traced forward + backward
-    graph that call is identical to the forward's, and merging the two would keep every
-    layer's dense bf16 weight alive until the backward (14 GiB for an 8B model), undoing the
-    point of 4-bit weights.
+    An untargeted nf4 layer (bitsandbytes Linear4bit, traced) dequantizes its weight in the
+    forward and again in the backward; merging the two identical calls would keep its dense
+    bf16 weight alive until the backward, undoing the point of 4-bit weights. (The fused
+    LoRA layers dequantize inside opaque ops, base_matmul.py, and need no such care.)
     """
     from torch._inductor.compile_fx import compile_fx
 
@@ -105,21 +112,22 @@ def _decoder_layers(model: nn.Module) -> list[nn.Module]:
 def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> int:
     """Compile the norms, attention and MLP blocks of every decoder layer; return how many.
 
-    Linear layers inside them stay eager, except fused LoRA layers (fused_layers.py) when
-    `trace_fused_lora`. Call the compiled model inside `compiler_settings()` (`AnswerLoss`
-    does). The blocks are compiled, not the layer itself, because gradient checkpointing
-    wraps the layer's forward (the compiled blocks run again, compiled, when the backward
-    recomputes them). Undo with `uncompile_decoder_layers`. Needs a torch.compile backend:
-    Triton on CUDA, a C++ compiler on CPU.
+    Fused LoRA layers (fused_layers.py) are traced into the blocks when `trace_fused_lora`,
+    else called from the graphs (`FusedLora.traced`); blocks that call other linear layers stay
+    eager. Call the compiled model inside `compiler_settings()` (`AnswerLoss` does). The blocks
+    are compiled, not the layer itself, because gradient checkpointing wraps the layer's
+    forward (the compiled blocks run again, compiled, when the backward recomputes them).
+    Needs a torch.compile backend: Triton on CUDA, a C++ compiler on CPU.
     """
+    from finlora.train.fused_layers import FusedLora
+
     blocks = 0
     for layer in _decoder_layers(model):
         for module in layer.modules():
-            if _opaque(module, trace_fused_lora) and module not in _EAGER:
-                _EAGER[module] = vars(module).get("forward")  # None: the class's forward
-                module.forward = torch.compiler.disable(module.forward, recursive=True)
+            if isinstance(module, FusedLora):
+                module.traced = trace_fused_lora
         for block in layer.children():
-            if not _opaque(block, trace_fused_lora) and block not in _COMPILED:
+            if block not in _COMPILED and not _foreign_linear(block):
                 block.compile(backend=_inductor_without_cse)
                 _COMPILED.add(block)
                 blocks += 1
@@ -127,21 +135,11 @@ def compile_decoder_layers(model: nn.Module, trace_fused_lora: bool = True) -> i
 
 
 def is_compiled(block: nn.Module) -> bool:
-    """Whether `compile_decoder_layers` compiled `block` (and it was not uncompiled since)."""
+    """Whether `compile_decoder_layers` compiled `block`."""
     return block in _COMPILED
 
 
-def uncompile_decoder_layers(model: nn.Module) -> None:
-    """Undo `compile_decoder_layers` (eager forwards everywhere again)."""
-    for layer in _decoder_layers(model):
-        for block in layer.children():
-            if block in _COMPILED:
-                block._compiled_call_impl = None  # what nn.Module.compile() set; no public undo
-                _COMPILED.discard(block)
-        for module in layer.modules():
-            if module in _EAGER:
-                eager = _EAGER.pop(module)
-                if eager is None:
-                    del module.forward
-                else:
-                    module.forward = eager
+def eager_decoder_layers() -> contextlib.AbstractContextManager:
+    """While inside, compiled blocks run eagerly (their own forwards): other training paths
+    on the same model, for comparisons (torch's public `set_stance`)."""
+    return torch.compiler.set_stance("force_eager")

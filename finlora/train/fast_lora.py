@@ -5,9 +5,10 @@ casts the input to fp32 for the fp32 adapter weights, materialises the dropout o
 the two small matmuls in fp32 and adds a cast copy back. On a large model that is several
 copies of every activation, kept alive for the backward pass. Here one autograd function
 does the whole layer in the compute dtype: the adapter product is accumulated into the base
-output in place, and the backward keeps only the dropped-out input (the layer input itself,
-shared by q/k/v or gate/up, when there is no dropout), a boolean dropout mask and the rank-r
-intermediate; it dequantizes an nf4 weight again rather than keeping it. The double
+output in place, and the backward keeps only the layer input (one tensor shared by q/k/v or
+gate/up), a boolean dropout mask and the rank-r intermediate: it recomputes the dropped-out
+input (one elementwise kernel) instead of keeping a copy per layer, and it dequantizes an nf4 weight again rather than keeping it (inside opaque ops,
+base_matmul.py, so that a compiled graph cannot keep the dense weight either). The double
 quantization of nf4 block scales is undone once, when the layer is built (`_nf4_scales`).
 The adapter weights stay fp32 masters (gradients come back in fp32); the saved adapter is
 unchanged, standard PEFT.
@@ -22,6 +23,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from finlora.train.base_matmul import base_grad_input, base_linear, dense_weight
 
 
 def _nf4_scales(state: Any) -> torch.Tensor:
@@ -39,16 +42,7 @@ def _nf4_scales(state: Any) -> torch.Tensor:
     return state.absmax.float()
 
 
-def _dense_weight(weight: torch.Tensor, scales: torch.Tensor | None, nf4: tuple | None,
-                  dtype: torch.dtype) -> torch.Tensor:
-    """The base weight as a dense (out, in) matrix in `dtype`: nf4 is dequantized by one
-    bitsandbytes kernel (`nf4` = blocksize, quant type, shape; `weight` the packed bytes)."""
-    if nf4 is None:
-        return weight.to(dtype)
-    blocksize, quant_type, shape = nf4
-    dense = torch.ops.bitsandbytes.dequantize_4bit.default(weight, scales, blocksize, quant_type,
-                                                           shape, dtype)
-    return dense.t() if weight.shape[0] == 1 else dense  # bnb's transposed packing, if any
+_dense_weight = dense_weight  # the name the tests know
 
 
 class LoRALinearFunction(torch.autograd.Function):
@@ -65,8 +59,7 @@ class LoRALinearFunction(torch.autograd.Function):
         shape = x.shape
         x2 = x.reshape(-1, shape[-1])
         dtype = x.dtype
-        out = nn.functional.linear(x2, _dense_weight(weight, scales, nf4, dtype),
-                                   None if bias is None else bias.to(dtype))
+        out = base_linear(x2, weight, scales, bias, nf4)
         a = lora_a.to(dtype)
         b = lora_b.to(dtype)
         mask = None
@@ -76,8 +69,9 @@ class LoRALinearFunction(torch.autograd.Function):
             xd = x2
         t = xd @ a.t()
         out.addmm_(t, b.t(), alpha=scaling)
-        # The dropped-out input is kept (not the input): the gradient of A needs exactly it.
-        ctx.save_for_backward(xd, t, a, b, mask, weight, scales)
+        # The input is kept, not the dropped-out input: the input is one tensor shared by q, k,
+        # v (gate, up) and often saved anyway; the backward recomputes x · mask from it.
+        ctx.save_for_backward(x2, t, a, b, mask, weight, scales)
         ctx.nf4 = nf4
         ctx.scaling = scaling
         ctx.keep_scale = 1.0 / (1.0 - dropout)
@@ -87,7 +81,7 @@ class LoRALinearFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, grad_out: torch.Tensor) -> tuple:
-        xd, t, a, b, mask, weight, scales = ctx.saved_tensors
+        x2, t, a, b, mask, weight, scales = ctx.saved_tensors
         g = grad_out.reshape(-1, grad_out.shape[-1])
         scaling = ctx.scaling
         grad_x = grad_a = grad_b = None
@@ -95,9 +89,11 @@ class LoRALinearFunction(torch.autograd.Function):
         if ctx.needs_input_grad[2]:
             grad_b = (g.t() @ t).mul_(scaling).to(ctx.master_dtypes[1])
         if ctx.needs_input_grad[1]:
+            xd = x2 if mask is None else torch.ops.aten.native_dropout_backward(
+                x2, mask, ctx.keep_scale)  # = the forward's dropout output, recomputed
             grad_a = (gt.t() @ xd).to(ctx.master_dtypes[0])
         if ctx.needs_input_grad[0]:
-            grad_x = g @ _dense_weight(weight, scales, ctx.nf4, g.dtype)
+            grad_x = base_grad_input(g, weight, scales, ctx.nf4)
             if mask is not None:  # the adapter's share, through the same dropout mask
                 grad_x.add_(torch.ops.aten.native_dropout_backward(gt @ a, mask, ctx.keep_scale))
             else:

@@ -33,6 +33,7 @@ class FusedLora:
     every call that is not the plain training case)."""
 
     fused: bool = True  # False: PEFT's own forward, always
+    traced: bool = True  # False: torch.compile calls the fused function instead of tracing it
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,8 +41,17 @@ class FusedLora:
 
     def forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
         if self.fusable(args, kwargs):
-            return self.fused_forward(x)
+            return self.fused_forward(x) if self.traced else self._opaque_fused_forward(x)
+        return self._peft_forward(x, *args, **kwargs)
+
+    @torch.compiler.disable
+    def _peft_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+        """PEFT's forward, which a compiled block calls rather than traces."""
         return super().forward(x, *args, **kwargs)  # type: ignore[misc]
+
+    @torch.compiler.disable
+    def _opaque_fused_forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fused_forward(x)
 
     def cache_base(self) -> None:
         """Keep the nf4 base weight's packed bytes and fp32 block scales (double quantization

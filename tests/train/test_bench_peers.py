@@ -17,7 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import bench_train  # noqa: E402
 import train_peers  # noqa: E402
 from llama8b import llama_config, random_llama  # noqa: E402
-from train_paths import train_step  # noqa: E402
+from train_paths import StaticRunner, train_step  # noqa: E402
+
+from finlora.train.trainable import AnswerLoss  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +39,30 @@ def tiny_lora():
 
 def test_packed_row_trains_like_padded_rows(tiny_lora):
     model, config = tiny_lora
-    examples = bench_train.parity_examples(config)[:4]  # FPB's real prompt / answer lengths
+    # FPB's real prompt / answer lengths, a different batch each step
+    batches = [batch[:4] for batch in bench_train.parity_examples(config, steps=3)]
+    assert batches[0] != batches[1]
     init = train_peers.lora_state(model)
-    step = partial(train_step, model=model, loss_fn=None, device=torch.device("cpu"))
-    stock = train_peers.parity_losses("stock", model, init, step, examples, steps=2, lr=1e-3)
-    packed = train_peers.parity_losses("hf-packed", model, init, step, examples, steps=2, lr=1e-3)
-    assert stock[0] - stock[1] > 0.01  # the step moved the loss: step 2 checks gradients too
+    cpu = torch.device("cpu")
+    loss_fn = AnswerLoss(model)
+    step = partial(train_step, model=model, loss_fn=loss_fn, device=cpu)
+    stock = train_peers.parity_losses("stock", model, init, step, batches, steps=3, lr=1e-3)
+    packed = train_peers.parity_losses("hf-packed", model, init, step, batches, steps=3, lr=1e-3)
     assert packed == pytest.approx(stock, abs=1e-4)
+    static = partial(step, static=StaticRunner(loss_fn, batches, cpu))  # eager on CPU
+    fixed = train_peers.parity_losses("finlora-static", model, init, static, batches, steps=3,
+                                      lr=1e-3)
+    assert fixed == pytest.approx(stock, abs=1e-4)
+    same_batch = train_peers.parity_losses("stock", model, init, step, batches[:1], steps=3,
+                                           lr=1e-3)
+    assert same_batch[0] - same_batch[2] > 0.01  # the steps move the loss: gradients count
+    assert abs(same_batch[1] - stock[1]) > 1e-3  # and so do the per-step batches
 
 
 def test_packing_without_position_restarts_would_be_caught(tiny_lora):
     """The same row read as one long sequence attends across examples: another loss."""
     model, config = tiny_lora
-    row = train_peers.packed_row(bench_train.parity_examples(config)[:4], "cpu")
+    row = train_peers.packed_row(bench_train.parity_examples(config)[0][:4], "cpu")
     with torch.no_grad():
         restarting = float(model(**row).loss)
         one_sequence = float(model(input_ids=row["input_ids"], labels=row["labels"]).loss)
@@ -70,7 +83,7 @@ def test_row_patches_are_undone(tiny_lora):
 
     model, config = tiny_lora
     base = model.get_base_model()
-    row = train_peers.packed_row(bench_train.parity_examples(config)[:2], "cpu")
+    row = train_peers.packed_row(bench_train.parity_examples(config)[0][:2], "cpu")
     with torch.no_grad():
         before = float(model(**row).loss)
         rope = modeling_llama.apply_rotary_pos_emb

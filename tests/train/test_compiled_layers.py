@@ -13,7 +13,6 @@ from finlora.train import TrainConfig
 from finlora.train.compiled_layers import (
     compile_decoder_layers,
     is_compiled,
-    uncompile_decoder_layers,
 )
 from finlora.train.data import collate
 from finlora.train.fused_layers import FusedLora
@@ -60,8 +59,7 @@ def test_compiled_blocks_equal_eager(embedded_model_path) -> None:
         norm = sum(float(eager_grads[k].pow(2).sum()) for k in grads) ** 0.5
         assert diff <= 1e-3 * norm, (diff, norm)
 
-    uncompile_decoder_layers(loss_fn.model)
-    assert not any(is_compiled(block) for layer in layers for block in layer.children())
+    assert all(is_compiled(block) for layer in layers for block in layer.children())
 
 
 def test_compiled_backward_dequantizes_nf4_weights_again(embedded_model_path) -> None:
@@ -79,6 +77,5 @@ def test_compiled_backward_dequantizes_nf4_weights_again(embedded_model_path) ->
 
     with torch.autograd.graph.saved_tensors_hooks(keep_shape, lambda tensor: tensor):
         loss_and_grads(loss_fn, batch, 3.0)
-    uncompile_decoder_layers(loss_fn.model)
     assert len(weight_shapes) == 4 and saved_shapes
     assert not weight_shapes & set(saved_shapes)
