@@ -27,8 +27,10 @@ CONFIGS: dict[str, list[str]] = {
     "sent-r16-e8-lr2e-4-lin": [*SENTIMENT, "--rank", "16", "--alpha", "32", "--epochs", "8",
                                "--lr", "2e-4", "--schedule", "linear", "--fiqa-weight", "4"],
     # sentiment, one adapter per task
-    "sent-single-fpb-tfns": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks",
-                             "fpb,tfns", "--rank", "16", "--alpha", "32", "--epochs", "6"],
+    "sent-single-fpb": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "fpb",
+                        "--rank", "16", "--alpha", "32", "--epochs", "6"],
+    "sent-single-tfns": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "tfns",
+                         "--rank", "16", "--alpha", "32", "--epochs", "8"],
     "sent-single-nwgi": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "nwgi",
                          "--rank", "16", "--alpha", "32", "--epochs", "6"],
     "sent-single-fiqa": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "fiqa",
