@@ -39,7 +39,7 @@ from finlora import tasks
 from finlora.atomic import write_text_atomically
 from finlora.evaluation import evaluate
 from finlora.infer import Predictor
-from finlora.infer.calibrated_scoring import calibrated_answers
+from finlora.infer.calibrated_answers import calibrated_answers
 from finlora.models import load_tokenizer, resolve_model
 from finlora.train import TrainConfig, finetune
 from finlora.train.class_balance import Rebalanced

@@ -11,7 +11,6 @@ and subtract. The calibrated score of label y for prompt x is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from finlora.infer.label_scores import LabelScores
 
@@ -50,29 +49,3 @@ def calibrated(results: Sequence[LabelScores], baselines: Sequence[LabelScores],
         out.append(LabelScores(got.labels, scores, got.log_likelihoods, base.log_likelihoods))
     return out
 
-
-def calibrated_answers(predictor: Any, task: Any, examples: Sequence[Any],
-                       adapter: str | None = None) -> list[str | None]:
-    """Answers of a label task (`Labels` answer spaces, FinLoRA `Input:` prompts) by
-    calibrated label scoring with `predictor`'s model: each prompt's content-free twin is the
-    same prompt with its input replaced by "N/A". Examples of other spaces get None."""
-    from finlora.infer.scoring import score_labels
-    from finlora.tasks.answers import Labels
-    from finlora.tasks.base import input_text
-
-    prompts = predictor.render(task, examples)
-    spaces = [task.answer_space(ex) for ex in examples]
-    keep = [i for i, s in enumerate(spaces) if isinstance(s, Labels) and s.labels]
-    free = [content_free_prompt(prompts[i], input_text(examples[i].prompt)) for i in keep]
-    if not keep:
-        return [None] * len(examples)
-    norm = predictor.normalization or spaces[keep[0]].normalization
-    with predictor.using(adapter):
-        scored = score_labels(predictor.model, predictor.tokenizer, [prompts[i] for i in keep],
-                              [list(spaces[i].labels) for i in keep],
-                              batch_size=predictor.batch_size,
-                              normalization=norm, calibration=free)
-    answers: list[str | None] = [None] * len(examples)
-    for i, ls in zip(keep, scored, strict=True):
-        answers[i] = task.parse_answer(ls.best, examples[i]) or ls.best
-    return answers

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from finlora import tasks
-from finlora.infer.calibrated_scoring import calibrated_answers
+from finlora.infer.calibrated_answers import calibrated_answers
 from finlora.infer.scoring import label_token_ids
 from tests.infer.test_scoring import _full_forward_loglik
 
