@@ -73,7 +73,8 @@ def class_distribution(task: Task, examples: Sequence[Any]) -> dict[str, int]:
 
 def dev_scorer(task_list: Sequence[Task], tokenizer: Any, batch_size: int, limit: int | None):
     """model → the mean over `task_list` of dev accuracy (label scoring with the model as it
-    is mid-training). Used by `BestOnDev`: selection on dev, never on test."""
+    is mid-training; each call's per-task values appended to `score.per_task`). Used by
+    `BestOnDev`: selection on dev, never on test."""
     from finlora.infer import Predictor
 
     dev = [(task, task.load("dev", limit)) for task in task_list]
@@ -81,12 +82,14 @@ def dev_scorer(task_list: Sequence[Task], tokenizer: Any, batch_size: int, limit
 
     def score(model: Any) -> float:
         predictor = Predictor(model=model, tokenizer=tokenizer, batch_size=batch_size)
-        values = []
+        values = {}
         for task, examples in dev:
             answers = [p.answer for p in predictor.predict(task, examples)]
-            values.append(task.score(answers, examples)["accuracy"])
-        return sum(values) / len(values) if values else 0.0
+            values[task.name] = task.score(answers, examples)["accuracy"]
+        score.per_task.append(values)  # type: ignore[attr-defined]
+        return sum(values.values()) / len(values) if values else 0.0
 
+    score.per_task = []  # type: ignore[attr-defined]  # per epoch: {task: dev accuracy}
     return score
 
 

@@ -31,23 +31,19 @@ from pathlib import Path
 from typing import Any
 
 import shipped_helpers as helpers
+from shipped_xbrl_sets import HELD_OUT_FILINGS, TRAIN_FILINGS, FilingQuestions
+from shipped_xbrl_sets import FinLoRAStyleQuestions as StyleQuestions
+from train_levers import Deadline, SavingBestOnDev, Upweighted
 
 from finlora import tasks
 from finlora.atomic import write_text_atomically
 from finlora.evaluation import evaluate
 from finlora.infer import Predictor
+from finlora.infer.calibrated_answers import calibrated_answers
 from finlora.models import load_tokenizer, resolve_model
-from finlora.tasks import Example, XBRLExtraction
-from finlora.tasks.finlora_xbrl_questions import tag_questions
 from finlora.train import TrainConfig, finetune
 from finlora.train.class_balance import Rebalanced
-from finlora.train.recipe_options import BestOnDev
-from finlora.xbrl import load_filing
 
-FILINGS = Path(__file__).resolve().parents[1] / "examples" / "filings"
-TRAIN_FILINGS = ["amazon-10k-2022-12-31", "microsoft-10k-2015-06-30", "netflix-10k-2023-12-31",
-                 "globalarena-10q-2024-09-30"]
-HELD_OUT_FILINGS = ["tesla-10q-2024-06-30", "apple-10q-2025-03-29"]
 SENTIMENT_TASKS = ["fpb", "fiqa", "tfns", "nwgi"]
 GROUPS = ["sentiment", "ner", "xbrl", "tagging"]
 
@@ -65,33 +61,6 @@ EVAL_BATCH = {"sentiment": 64, "ner": 64, "xbrl": 8, "tagging": 8}  # long XBRL 
 COMMON = dict(quantization="none", dropout=0.05, grad_accum=1, seed=42, compile_layers=False)
 
 
-class FilingQuestions(XBRLExtraction):
-    """XBRL extraction questions built from a fixed list of filings (all of them, any split)."""
-
-    def __init__(self, folders: list[str], name: str) -> None:
-        super().__init__("xbrl_tags")
-        self.name = name
-        self.examples = [ex for folder in folders
-                         for ex in XBRLExtraction.from_filing(load_filing(FILINGS / folder))]
-
-    def load(self, split="test", limit=None) -> list[Example]:  # noqa: ARG002 - one set
-        return self.examples[:limit] if limit else self.examples
-
-
-class FinLoRAStyleQuestions(XBRLExtraction):
-    """FinLoRA-shaped tag questions (`finlora_xbrl_questions.tag_questions`) over filings."""
-
-    def __init__(self, folders: list[str], name: str, per_label: int = 3) -> None:
-        super().__init__("xbrl_tags")
-        self.name = name
-        self.examples = [ex for seed, folder in enumerate(folders)
-                         for ex in tag_questions(load_filing(FILINGS / folder),
-                                                 per_label=per_label, seed=seed)]
-
-    def load(self, split="test", limit=None) -> list[Example]:  # noqa: ARG002 - one set
-        return self.examples[:limit] if limit else self.examples
-
-
 class Run:
     """One invocation: the levers, the time budget, and the results JSON written as it goes."""
 
@@ -106,9 +75,11 @@ class Run:
 
     def levers(self) -> dict[str, Any]:
         a = self.args
-        return {"rank": a.rank, "targets": a.targets, "epochs": a.epochs, "lr": a.lr,
-                "schedule": a.schedule, "label_smoothing": a.label_smoothing,
+        return {"rank": a.rank, "alpha": a.alpha, "targets": a.targets, "epochs": a.epochs,
+                "lr": a.lr, "schedule": a.schedule, "label_smoothing": a.label_smoothing,
                 "class_balance": a.class_balance, "sentiment": a.sentiment,
+                "sentiment_tasks": a.sentiment_tasks, "fiqa_weight": a.fiqa_weight,
+                "retrieval_k": a.retrieval_k, "calibrate": a.calibrate,
                 "dev_select": a.dev_select}
 
     def elapsed(self) -> float:
@@ -118,7 +89,7 @@ class Run:
         a = self.args
         values = {**COMMON, **RECIPES[group], "lr_schedule": a.schedule,
                   "label_smoothing": a.label_smoothing}
-        for key, value in (("rank", a.rank), ("target_modules", a.targets),
+        for key, value in (("rank", a.rank), ("alpha", a.alpha), ("target_modules", a.targets),
                            ("epochs", a.epochs), ("learning_rate", a.lr)):
             if value is not None:
                 values[key] = value
@@ -128,23 +99,33 @@ class Run:
 
     def train(self, name: str, group: str, task_list: list, dev: bool) -> Path:
         """Train adapter `name` on `task_list`, selecting the epoch on dev when `dev`."""
-        folder = self.args.out / "adapters" / name
-        wrapped = [Rebalanced(t, self.args.class_balance) if self.args.class_balance and
+        a = self.args
+        folder = a.out / "adapters" / name
+        wrapped = [Rebalanced(t, a.class_balance) if a.class_balance and
                    t.kind == "classification" else t for t in task_list]
-        hook = None
-        if dev and self.args.dev_select:
-            hook = BestOnDev(helpers.dev_scorer(task_list, self.tokenizer, EVAL_BATCH[group],
-                                                4 if self.args.smoke else None))
+        wrapped = [Upweighted(t, a.fiqa_weight) if t.name == "fiqa" and a.fiqa_weight > 1
+                   else t for t in wrapped]
+        hook, scorer = None, None
+        if dev and a.dev_select:
+            scorer = helpers.dev_scorer(task_list, self.tokenizer, EVAL_BATCH[group],
+                                        4 if a.smoke else a.dev_limit)
+            deadline = self.began + a.train_budget_s if a.train_budget_s else None
+            hook = SavingBestOnDev(scorer, folder, deadline)
         start = time.perf_counter()
-        result = finetune(wrapped, config=self.config(group), output_dir=folder,
-                          on_epoch_end=hook, progress=False)
+        try:
+            result = finetune(wrapped, config=self.config(group), output_dir=folder,
+                              on_epoch_end=hook, progress=False)
+            metrics = result.metrics
+        except Deadline as stop:  # the best epoch so far is in `folder` already
+            metrics = {"stopped": str(stop)}
         self.results["timings"][f"train_{name}_s"] = round(time.perf_counter() - start, 1)
         self.results["groups"].setdefault(group, {}).setdefault("training", {})[name] = {
-            "config": self.config(group).model_dump(mode="json"), "metrics": result.metrics,
+            "config": self.config(group).model_dump(mode="json"), "metrics": metrics,
             "tasks": [t.name for t in task_list],
-            "n_train": sum(len(t.load("train", 4 if self.args.smoke else None))
+            "n_train": sum(len(t.load("train", 4 if a.smoke else None))
                            for t in wrapped if not isinstance(t, FilingQuestions)) or None,
             "dev_curve": hook.history if hook else None,
+            "dev_per_task": scorer.per_task if scorer else None,
             "best_epoch": hook.best_epoch if hook else None}
         helpers.to_bf16(folder)
         self.adapters.append(folder)
@@ -173,6 +154,8 @@ class Run:
                             "parse_failure_rate": result.parse_failure_rate,
                             "seconds": round(result.seconds, 1)}
             examples = task.load("test", limit)
+            if self.args.calibrate and task.kind == "classification":
+                row["calibrated"] = self.calibrated(predictor, task, examples)
             row["n"] = len(examples)
             row["majority"] = helpers.majority_baseline(task, examples)
             row["test_classes"] = (helpers.class_distribution(task, examples)
@@ -182,6 +165,14 @@ class Run:
                 u: row[u].get("accuracy") for u in ("base", "finetuned") if u in row}),
                 flush=True)
             self.save()
+
+    def calibrated(self, predictor: Predictor, task: Any, examples: list) -> dict[str, Any]:
+        """The adapter's test scores with calibrated label scoring (content-free "N/A")."""
+        answers = calibrated_answers(predictor, task, examples, adapter="finetuned")
+        report = task.score(answers, examples)
+        gold = [ex.target for ex in examples]
+        return {"accuracy": report["accuracy"], "f1_macro": report.get("f1_macro"),
+                "mcc": helpers.mcc(answers, gold)}
 
     def save(self) -> None:
         self.results["timings"]["elapsed_s"] = round(self.elapsed(), 1)
@@ -193,25 +184,28 @@ class Run:
 def run_group(run: Run, group: str) -> None:
     args, base = run.args, not run.args.no_base
     if group == "sentiment":
+        names = args.sentiment_tasks.split(",")
         modes = ["multi", "single"] if args.sentiment == "both" else [args.sentiment]
         for mode in modes:
             if mode == "multi":
-                adapter = run.train("sentiment", group, tasks.get_many(SENTIMENT_TASKS), True)
-                run.evaluate(group, adapter, SENTIMENT_TASKS, base=base)
+                adapter = run.train("sentiment", group, tasks.get_many(names), True)
+                run.evaluate(group, adapter, names, base=base)
             else:
-                for name in SENTIMENT_TASKS:
+                for name in names:
                     adapter = run.train(f"sentiment-{name}", group, [tasks.get(name)], True)
                     run.evaluate(group, adapter, [name], base=base and mode == modes[0])
     elif group == "ner":
         adapter = run.train("ner", group, [tasks.get("ner")], True)
         run.evaluate(group, adapter, ["ner"], base=base)
     elif group == "tagging":
-        adapter = run.train("xbrl-tagging", group, [tasks.get("finer")], True)
-        run.evaluate(group, adapter, ["finer", "fnxl"], base=base)
+        k = {} if args.retrieval_k is None else {"retrieval_k": args.retrieval_k or None}
+        adapter = run.train("xbrl-tagging", group, [tasks.get("finer", **k)], True)
+        run.evaluate(group, adapter, [tasks.get("finer", **k), tasks.get("fnxl", **k)],
+                     base=base)
     else:
-        adapter = run.train("xbrl-extraction", group,
-                            [FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"),
-                             FinLoRAStyleQuestions(TRAIN_FILINGS, "finlora_style_train")], False)
+        adapter = args.adapter or run.train(
+            "xbrl-extraction", group, [FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"),
+                                       StyleQuestions(TRAIN_FILINGS, "finlora_style_train")], False)
         finlora_sets = [tasks.get(n) for n in ("xbrl_tags", "xbrl_value", "xbrl_formula")]
         if args.free:
             for name in ("xbrl_value", "xbrl_formula"):
@@ -220,7 +214,7 @@ def run_group(run: Run, group: str) -> None:
                 finlora_sets.append(free)
         run.evaluate(group, adapter, [
             FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout"),
-            FinLoRAStyleQuestions(HELD_OUT_FILINGS, "finlora_style_heldout", per_label=1),
+            StyleQuestions(HELD_OUT_FILINGS, "finlora_style_heldout", per_label=1),
             *finlora_sets], base=base)
 
 
@@ -235,6 +229,7 @@ def main() -> None:
     parser.add_argument("--pack", type=Path, default=None,
                         help="also tar the adapters (bf16) into ≤15 MiB tars in this folder")
     parser.add_argument("--rank", type=int, default=None)
+    parser.add_argument("--alpha", type=float, default=None)
     parser.add_argument("--targets", choices=["attention", "all-linear"], default=None)
     parser.add_argument("--epochs", type=float, default=None)
     parser.add_argument("--lr", type=float, default=None)
@@ -243,6 +238,22 @@ def main() -> None:
     parser.add_argument("--class-balance", type=float, default=0.0,
                         help="resample classes towards balance: 0 off, 0.5 sqrt, 1 full")
     parser.add_argument("--sentiment", choices=["multi", "single", "both"], default="multi")
+    parser.add_argument("--sentiment-tasks", default=",".join(SENTIMENT_TASKS),
+                        help="the sentiment tasks to train and score")
+    parser.add_argument("--fiqa-weight", type=int, default=1,
+                        help="repeat FiQA's train split this many times (141 rows)")
+    parser.add_argument("--retrieval-k", type=int, default=None,
+                        help="FiNER / FNXL candidate tags per numeral (0: every tag; "
+                             "default: the registry's 10)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="also score label tasks with calibrated scoring (content-free)")
+    parser.add_argument("--adapter", type=Path, default=None,
+                        help="xbrl group: evaluate this adapter instead of training one")
+    parser.add_argument("--train-budget-s", type=float, default=None,
+                        help="stop training at the first epoch end after this many seconds "
+                             "(the best dev epoch so far is kept and scored)")
+    parser.add_argument("--dev-limit", type=int, default=None,
+                        help="score at most this many dev examples per task per epoch")
     parser.add_argument("--no-dev-select", dest="dev_select", action="store_false")
     parser.add_argument("--no-base", action="store_true", help="skip the base-model scores")
     parser.add_argument("--no-free", dest="free", action="store_false",
