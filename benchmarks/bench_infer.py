@@ -12,7 +12,8 @@ bf16 compute). Per precision and batch size, prompts/s of:
   finlora         `score_sorted_batches` with a `PrefixCache` (what `Predictor` runs): packed
                   rows, instruction KV once, CUDA graphs for small passes; for nf4 its default
                   bf16 copy of the weights (it fits on the H200)
-  finlora-fused   the same with the glue between projections compiled (`fused=True`)
+                  (glue between projections uncompiled: `fused=False`)
+  finlora-fused   the same with the glue compiled (`fused=True`, the default on CUDA)
   finlora-eager   the same as finlora without CUDA graphs
   finlora-nf4     nf4 only: finlora without the bf16 copy (`dense_base=False`), and
   finlora-nf4-fused  the same with `fused=True`
@@ -138,10 +139,10 @@ def run_row(model, precision: str, batch: int, repeats: int, nparams: int, rates
     chunks = [prompts[i:i + batch] for i in range(0, len(prompts), batch)]
     ordered = sorted(prompts, key=len)
     sorted_chunks = [ordered[i:i + batch] for i in range(0, len(ordered), batch)]
-    finlora_paths = {"finlora": {}, "finlora-fused": {"fused": True},
-                     "finlora-eager": {"cuda_graphs": False}}
+    finlora_paths = {"finlora": {"fused": False}, "finlora-fused": {"fused": True},
+                     "finlora-eager": {"cuda_graphs": False, "fused": False}}
     if precision == "nf4":  # the default multiplies by a bf16 copy when it fits: without it
-        finlora_paths |= {"finlora-nf4": {"dense_base": False},
+        finlora_paths |= {"finlora-nf4": {"dense_base": False, "fused": False},
                           "finlora-nf4-fused": {"dense_base": False, "fused": True}}
     caches = {name: PrefixCache() for name in finlora_paths}
     chosen: dict[str, list[int]] = {}

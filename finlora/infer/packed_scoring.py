@@ -132,7 +132,7 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
                  label_ids: Sequence[Sequence[Sequence[int]]], *, batch_size: int, pad_id: int,
                  normalization: str = "mean", reuse_prefix: bool = True,
                  state: PackedState | None = None, cuda_graphs: bool = False,
-                 dense_base: bool | None = None, fused: bool = False,
+                 dense_base: bool | None = None, fused: bool | None = None,
                  row_tokens: int = ROW_TOKENS, graph_tokens: int | None = None,
                  ) -> list[tuple[list[float], list[float]]]:
     """Per prompt (normalised scores, summed log-likelihoods) of its labels, in input order.
@@ -144,7 +144,8 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     copy of 4-bit weights (see `dense_base`); None (default): when it fits in free GPU memory
     with `DENSE_MARGIN` left, decided once per `state`. `fused` runs the glue between the
     projections as `torch.compile`d pieces (`fused_glue`; eager again if compiling fails, the
-    reason in `state.stats["fused_failure"]`)."""
+    reason in `state.stats["fused_failure"]`); None (default): on CUDA, where the H200 bench
+    measured it fastest at every batch size (benchmarks/results/infer_h200_fused.json)."""
     body, head = split_causal_lm(model)
     reason = unsupported(body)
     if reason:
@@ -160,6 +161,7 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
         nf4_inside = bool(four_bit_layers(model)) and not dense_base
         graph_tokens = NF4_GRAPH_TOKENS if nf4_inside else GRAPH_TOKENS
     glue = None
+    fused = device.type == "cuda" if fused is None else fused
     if fused and fusable(body.layers[0]) is None:
         compiled = device.type == "cuda"
         if compiled not in state.glue:

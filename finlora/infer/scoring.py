@@ -163,7 +163,7 @@ def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[i
                          pad_id: int, normalization: Normalization = "mean",
                          reuse_prefix: bool = True, prefix_cache: PrefixCache | None = None,
                          engine: Engine = "auto", cuda_graphs: bool | None = None,
-                         dense_base: bool | None = None, fused: bool = False,
+                         dense_base: bool | None = None, fused: bool | None = None,
                          ) -> list[tuple[list[float], list[float]]]:
     """Score any number of prompts, grouped by length into batches of `batch_size`; results
     in input order.
@@ -173,7 +173,7 @@ def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[i
     prompt per row), "auto": packed where the architecture allows (Llama, Mistral, Qwen2).
     Packed only: `cuda_graphs` (default: on for CUDA when `prefix_cache` is given, which
     keeps the graphs), `dense_base` (a bf16 copy of nf4 weights, see `dense_base`; default:
-    when it fits in free GPU memory) and `fused` (compiled glue between projections)."""
+    when it fits in free GPU memory) and `fused` (compiled glue between projections; default: on CUDA)."""
     import torch
 
     if engine != "tree":
