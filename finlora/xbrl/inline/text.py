@@ -40,50 +40,86 @@ def _qname(element: etree._Element, clark: str) -> str:
     return local
 
 
-def _first(item: tuple[str, str]) -> str:
-    return item[0]
+_STARTS: dict[tuple, str] = {}  # (name, attributes) → start tag: table cells repeat a lot
 
 
-def _start_tag(element: etree._Element, local: str, empty: bool) -> str:
-    name = f"{element.prefix}:{local}" if element.prefix else local
-    parts = ["<", name]
-    items = element.items()
+def _start_tag(element: etree._Element, name: str, items: list[tuple[str, str]]) -> str:
+    """`<name a="1" b="2"`: attributes sorted by name, `&` and `"` escaped (as Arelle)."""
+    key = (name, *items)
+    known = _STARTS.get(key)
+    if known is not None:
+        return known
     if len(items) > 1:
-        items.sort(key=_first)
-    for key, value in items:
-        if key[0] == "{":
-            key = _qname(element, key)
+        items.sort()  # names are unique: the values never decide
+    parts = ["<", name]
+    for attribute, value in items:
+        if attribute[0] == "{":
+            attribute = _qname(element, attribute)
         if "&" in value or '"' in value:
             value = value.replace("&", "&amp;").replace('"', "&quot;")
-        parts.append(f' {key}="{value}"')
-    if empty:
-        parts.append("/" if local in _SELF_CLOSING else f"></{name}")
-    parts.append(">")
-    return "".join(parts)
+        parts.append(f' {attribute}="{value}"')
+    start = "".join(parts)
+    if len(_STARTS) > 20_000:
+        _STARTS.clear()
+    _STARTS[key] = start
+    return start
 
 
-def _collect(element: etree._Element, escape: bool, out: list[str]) -> None:
-    """Append the text (and, escaping, the markup) of `element`'s content to `out`."""
+def _plain(element: etree._Element, out: list[str]) -> None:
+    """Append the text of `element`'s content, ix:exclude left out, to `out`."""
+    append = out.append
     if element.text:
-        out.append(element.text.translate(_ESCAPE_TEXT) if escape else element.text)
+        append(element.text)
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and not _is_exclude(tag):
+            if len(child):
+                _plain(child, out)
+            elif child.text:
+                append(child.text)
+        if child.tail:
+            append(child.tail)
+
+
+def _escaped(element: etree._Element, out: list[str]) -> None:
+    """Append `element`'s content as escaped markup (nested ix elements give their content,
+    ix:exclude nothing) to `out`: the hot loop of a filing's text blocks."""
+    append = out.append
+    text = element.text
+    if text:
+        append(text.translate(_ESCAPE_TEXT))
     for child in element:
         tag = child.tag
         if isinstance(tag, str):
-            is_ix, local = _tag_info(tag)
-            if not (is_ix and local.lower() == "exclude"):
-                if escape and not is_ix:
+            is_ix, local = _LOCAL_CACHE.get(tag) or _tag_info(tag)
+            if not is_ix:
+                prefix = child.prefix
+                name = f"{prefix}:{local}" if prefix else local
+                items = child.items()
+                start = _start_tag(child, name, items) if items else "<" + name
+                if len(child):
                     at = len(out)
-                    out.append("")  # the start tag, once we know whether the element is empty
-                    _collect(child, escape, out)
-                    empty = len(out) == at + 1
-                    out[at] = _start_tag(child, local, empty)
-                    if not empty:
-                        prefix = child.prefix
-                        out.append(f"</{prefix}:{local}>" if prefix else f"</{local}>")
+                    append(start + ">")
+                    _escaped(child, out)
+                    if len(out) == at + 1 and local in _SELF_CLOSING:  # nothing came of it
+                        out[at] = start + "/>"
+                    else:
+                        append(f"</{name}>")
+                elif child.text:
+                    append(f"{start}>{child.text.translate(_ESCAPE_TEXT)}</{name}>")
+                elif local in _SELF_CLOSING:
+                    append(start + "/>")
                 else:
-                    _collect(child, escape, out)
+                    append(f"{start}></{name}>")
+            elif local.lower() != "exclude":
+                _escaped(child, out)
         if child.tail:
-            out.append(child.tail.translate(_ESCAPE_TEXT) if escape else child.tail)
+            append(child.tail.translate(_ESCAPE_TEXT))
+
+
+def _is_exclude(tag: str) -> bool:
+    is_ix, local = _tag_info(tag)
+    return is_ix and local.lower() == "exclude"
 
 
 def inner_text(element: etree._Element, escape: bool = False,
@@ -98,8 +134,9 @@ def inner_text(element: etree._Element, escape: bool = False,
     if not escape and not len(element) and next_part is None:
         return element.text or ""
     out: list[str] = []
+    collect = _escaped if escape else _plain
     part: etree._Element | None = element
     while part is not None:
-        _collect(part, escape, out)
+        collect(part, out)
         part = next_part(part) if next_part is not None else None
     return "".join(out)

@@ -25,8 +25,15 @@ def canonical(number: str) -> str:
     return f"{whole}.{fraction}" if fraction else whole
 
 
+_DELETE: dict[str, dict[int, None]] = {}
+
+
 def _strip(text: str, characters: str) -> str:
-    return text.translate({ord(c): None for c in characters})
+    """`text` without any of `characters` (translate tables built once per set)."""
+    table = _DELETE.get(characters)
+    if table is None:
+        table = _DELETE[characters] = {ord(c): None for c in characters}
+    return text.translate(table)
 
 
 # Registry 1 (2008, 2010-04-20): strict layouts, separators removed.
