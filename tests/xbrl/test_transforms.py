@@ -24,6 +24,8 @@ CASES = [
     (IXT_1, "numdotcomma", "1.234.567,89", "1234567.89"),
     (IXT_1, "numspacedot", "1 234 567.89", "1234567.89"),
     (IXT_1, "numspacecomma", "1 234 567,89", "1234567.89"),
+    (IXT_1, "numspacedot", "1\xa0234\xa0567.89", "1234567.89"),  # no-break spaces group too
+    (IXT_1, "numspacecomma", "1\xa0234,5", "1234.5"),
     (IXT_1, "numcomma", "1234,5", "1234.5"),
     (IXT_1, "numdash", "-", "0"),
     (IXT_1, "datedoteu", "29.03.2025", "2025-03-29"),
@@ -58,6 +60,8 @@ CASES = [
     (IXT_3, "dateyearmonthday", "2024-09-30", "2024-09-30"),
     (IXT_3, "datemonthyear", "9/2024", "2024-09"),
     (IXT_3, "numdotdecimalin", "1,00,00,000.50", "10000000.50"),
+    (IXT_4, "numdotdecimalin", "1,00,00,000.50", "10000000.5"),  # registry 4: canonical
+    (IXT_5, "numdotdecimalin", "0,100.50", "100.5"),
     # registry 4 (2020-02-12) and 5 (2022-02-16): canonical numbers
     (IXT_4, "num-dot-decimal", "1,234,567.80", "1234567.8"),
     (IXT_4, "num-dot-decimal", "0.50", "0.5"),

@@ -35,7 +35,7 @@ class InlineSet:
     footnotes: dict[str, tuple[Path, etree._Element]] = field(default_factory=dict)
     relationships: list[tuple[Path, etree._Element]] = field(default_factory=list)
     schema_refs: list[tuple[Path, str]] = field(default_factory=list)
-    base: dict[Path, str] = field(default_factory=dict)
+    base: dict[Path, str] = field(default_factory=dict)  # html <base href>: escaped URIs
     # each document's namespace map when only its root declares namespaces (the rule in
     # filings): a prefix then means the same everywhere and needs no lookup per element
     flat_namespaces: dict[Path, dict[str | None, str]] = field(default_factory=dict)
@@ -88,9 +88,8 @@ def _index(found: InlineSet, path: Path, root: etree._Element) -> None:
         if attribute is not None:
             check_href(path, element.get(attribute, ""))
             continue
-        if tag == _XHTML_BASE:
-            if element.get("href") and path not in found.base:
-                found.base[path] = element.get("href", "")
+        if tag == _XHTML_BASE:  # the last one counts, as in Arelle
+            found.base[path] = element.get("href") or ""
             continue
         local = split_tag(tag)[1].lower()
         kind = FACT_TAGS.get(local)

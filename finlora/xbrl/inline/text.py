@@ -4,6 +4,7 @@ and for `escape="true"` the XHTML markup kept, serialised as Arelle serialises i
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -81,9 +82,36 @@ def _plain(element: etree._Element, out: list[str]) -> None:
             append(child.tail)
 
 
-def _escaped(element: etree._Element, out: list[str]) -> None:
+# attributes holding URIs, resolved against the document's <base href> when escaped (as Arelle)
+_URI_ATTRIBUTES = {"a": {"href"}, "area": {"href"}, "blockquote": {"cite"}, "del": {"cite"},
+                   "form": {"action"}, "input": {"src", "usemap"}, "ins": {"cite"},
+                   "img": {"src", "longdesc", "usemap"}, "q": {"cite"},
+                   "object": {"codebase", "classid", "data", "archive", "usemap"}}
+
+
+def _resolve(element: etree._Element, local: str, name: str, value: str, base: str) -> str:
+    if name == "archive":  # a list of URIs
+        return " ".join(_resolve(element, local, "archiveListElement", v, base)
+                        for v in value.split())
+    if local == "object" and name in ("classid", "data", "archiveListElement") and \
+            element.get("codebase"):
+        return value  # relative to the codebase, itself resolved
+    if urlsplit(value).scheme:
+        return value
+    return urljoin(base, value).replace(" ", "%20")
+
+
+def _with_base(element: etree._Element, local: str, items: list[tuple[str, str]],
+               base: str) -> list[tuple[str, str]]:
+    names = _URI_ATTRIBUTES[local]
+    return [(key, _resolve(element, local, key, value, base) if key in names else value)
+            for key, value in items]
+
+
+def _escaped(element: etree._Element, out: list[str], base: str = "") -> None:
     """Append `element`'s content as escaped markup (nested ix elements give their content,
-    ix:exclude nothing) to `out`: the hot loop of a filing's text blocks."""
+    ix:exclude nothing; with a document `base`, relative URIs resolved) to `out`: the hot
+    loop of a filing's text blocks."""
     append = out.append
     text = element.text
     if text:
@@ -96,11 +124,13 @@ def _escaped(element: etree._Element, out: list[str]) -> None:
                 prefix = child.prefix
                 name = f"{prefix}:{local}" if prefix else local
                 items = child.items()
+                if base and items and local in _URI_ATTRIBUTES:
+                    items = _with_base(child, local, items, base)
                 start = _start_tag(child, name, items) if items else "<" + name
                 if len(child):
                     at = len(out)
                     append(start + ">")
-                    _escaped(child, out)
+                    _escaped(child, out, base)
                     if len(out) == at + 1 and local in _SELF_CLOSING:  # nothing came of it
                         out[at] = start + "/>"
                     else:
@@ -112,7 +142,7 @@ def _escaped(element: etree._Element, out: list[str]) -> None:
                 else:
                     append(f"{start}></{name}>")
             elif local.lower() != "exclude":
-                _escaped(child, out)
+                _escaped(child, out, base)
         if child.tail:
             append(child.tail.translate(_ESCAPE_TEXT))
 
@@ -124,19 +154,22 @@ def _is_exclude(tag: str) -> bool:
 
 def inner_text(element: etree._Element, escape: bool = False,
                next_part: Callable[[etree._Element], etree._Element | None] | None = None,
-               ) -> str:
+               base: str = "") -> str:
     """The fact's text; `next_part(element)` gives the continuation of a part (or None).
 
     Escaped, nested XHTML elements are written back as markup (attributes sorted, `&` and
-    `"` escaped, empty elements as `<br/>` or `<p ...></p>`); nested ix elements give their
-    text only; ix:exclude gives nothing.
+    `"` escaped, empty elements as `<br/>` or `<p ...></p>`, relative URIs resolved against
+    `base`, the document's `<base href>`); nested ix elements give their text only;
+    ix:exclude gives nothing.
     """
     if not escape and not len(element) and next_part is None:
         return element.text or ""
     out: list[str] = []
-    collect = _escaped if escape else _plain
     part: etree._Element | None = element
     while part is not None:
-        collect(part, out)
+        if escape:
+            _escaped(part, out, base)
+        else:
+            _plain(part, out)
         part = next_part(part) if next_part is not None else None
     return "".join(out)

@@ -19,7 +19,7 @@ from finlora.xbrl.inline.text import inner_text
 from finlora.xbrl.transforms import TransformError, find_transform
 
 _COLLAPSE = re.compile(r"[ \t\r\n]+")
-_ONE = Decimal(1)
+_ONE, _MINUS_ONE = Decimal(1), Decimal(-1)
 
 
 def where(path: Path, element: etree._Element) -> str:
@@ -76,8 +76,7 @@ def numeric_text(found: InlineSet, path: Path, element: etree._Element, attrs: d
             number *= 10 ** Decimal(scale)
     except (InvalidOperation, ValueError) as exc:
         raise FilingError(path, f"{where(path, element)}: bad scale {scale!r}") from exc
-    if attrs.get("sign"):
-        number = -number
+    number *= _MINUS_ONE if attrs.get("sign") else _ONE  # as Arelle: sign="-" on 0 is "-0"
     if number.is_infinite():
         return "-INF" if number < 0 else "INF"
     if number.is_nan():
@@ -91,6 +90,7 @@ def text_value(found: InlineSet, path: Path, element: etree._Element, attrs: dic
                next_part: Callable[[etree._Element], etree._Element | None]) -> str:
     """The value of an `ix:nonNumeric` (continuations followed, markup kept if escaped)."""
     escape = attrs.get("escape") in ("true", "1")
-    text = inner_text(element, escape=escape, next_part=next_part)
+    text = inner_text(element, escape=escape, next_part=next_part,
+                      base=found.base.get(path, "") if escape else "")
     fmt = attrs.get("format")
     return _transform(found, path, element, fmt, text) if fmt else text

@@ -53,7 +53,7 @@ def _registry_4() -> dict[str, Transform]:
         "num-dot-decimal": numbers.num_dot_decimal,
         "num-comma-decimal": numbers.num_comma_decimal,
         "num-unit-decimal": numbers.num_unit_decimal,
-        "numdotdecimalin": numbers.numdotdecimalin,
+        "numdotdecimalin": numbers.numdotdecimalin_tr4,
         "fixed-zero": numbers.fixed("0"), "fixed-empty": numbers.fixed(""),
         "fixed-true": numbers.fixed("true"), "fixed-false": numbers.fixed("false"),
     }
