@@ -144,8 +144,10 @@ DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
 
 def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
               decimals: str | None, is_nil: bool, fact_id: str | None, source: str,
-              path: Path, label: str | None = None) -> Fact:
-    """Build a `Fact` from its parts (shared by the lxml and Arelle engines)."""
+              path: Path, label: str | None = None, line: int | None = None) -> Fact:
+    """Build a `Fact` from its parts (shared by the lxml and Arelle engines); `line` (the
+    fact's, where known) goes into error messages."""
+    where = f"fact {fact_id or concept}" + (f" (line {line})" if line else "")
     split = _SPLIT.get(concept)
     if split is None:
         prefix, _, name = concept.rpartition(":")
@@ -157,7 +159,7 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
         except (InvalidOperation, ValueError):
             numeric = None
         if numeric is None or not numeric.is_finite():
-            raise FilingError(path, f"fact {fact_id or concept} has unit {unit.id} but value "
+            raise FilingError(path, f"{where} has unit {unit.id} but value "
                               f"{value[:40]!r} is not a number")
     try:
         dec = DECIMALS[decimals]
@@ -165,7 +167,7 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
         try:
             dec = DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
+            raise FilingError(path, f"{where} has decimals {decimals!r}, "
                               "not an integer or INF") from exc
     c = context.__dict__
     return new_fact({

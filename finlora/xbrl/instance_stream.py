@@ -100,9 +100,8 @@ class _Reader:
                     self.fact(item)
 
     def fact(self, element: etree._Element) -> bool:
-        """Build the fact now if its context and unit are known (the common case, done inline:
-        the hot loop of a load); else keep its fields (the element is released next). False if
-        the element is not a fact (no contextRef)."""
+        """Build the fact now if its context and unit are known (the common case, inline: the
+        hot loop of a load); else keep its fields. False if not a fact (no contextRef)."""
         context_ref = unit_ref = decimals = fact_id = nil = None
         for key, text in element.items():  # one call for all attributes: cheaper than get()s
             if key == "contextRef":
@@ -172,7 +171,8 @@ class _Reader:
                               f"unknown unit {unit_ref!r}")
         return make_fact(concept=concept, namespace=namespace, value=value, context=context,
                          unit=unit, decimals=decimals, is_nil=is_nil, fact_id=fact_id,
-                         source=self.name, path=self.path, label=self.labels.get(concept))
+                         source=self.name, path=self.path, label=self.labels.get(concept),
+                         line=line)
 
     def finish(self) -> list[Fact]:
         for index, fields in self.waiting:

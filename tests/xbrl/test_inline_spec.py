@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from finlora.errors import FilingError
 from finlora.xbrl import load_filing
 
 from .conftest import FILINGS
@@ -58,3 +59,24 @@ def test_edited_copy_equals_arelle(edited) -> None:
     ours = load_filing(edited)
     arelle = load_filing(edited, engine="arelle")
     assert list(map(fact_key, ours.facts)) == list(map(fact_key, arelle.facts))
+
+
+FACT = b'format="ixt:fixed-zero" scale="6" id="f-433">&#8212;'
+
+
+@pytest.mark.parametrize("new, message", [
+    (b'format="ixt:fixed-zero" scale="999999999999" id="f-433">&#8212;', "scale '999999999999'"),
+    (b'scale="6" id="f-433">9E+99999999', "'9E\\+99999999' with scale '6' is not a number"),
+    (FACT.replace(b'scale="6"', b'scale="6" decimals="x"'), "decimals 'x'"),
+])
+def test_out_of_range_numbers_name_file_fact_and_line(new, message, tmp_path) -> None:
+    folder = tmp_path / "apple"
+    shutil.copytree(APPLE, folder)
+    data = (APPLE / HTM).read_bytes()
+    if b'decimals="x"' in new:  # the fact's own decimals attribute, replaced
+        data = data.replace(b'decimals="-6" name="aapl:EquitySecuritiesFVNIAccumulatedGrossUn'
+                            b'realizedGainBeforeTax"', b'name="aapl:EquitySecuritiesFVNIAccumula'
+                            b'tedGrossUnrealizedGainBeforeTax"', 1)
+    (folder / HTM).write_bytes(data.replace(FACT, new, 1))
+    with pytest.raises(FilingError, match=rf"{HTM}: fact f-433 .*line \d+\).*{message}"):
+        load_filing(folder / HTM)

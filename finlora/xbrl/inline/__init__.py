@@ -117,5 +117,6 @@ def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> lis
         facts.append(make_fact(
             concept=concept, namespace=namespace, value=value.strip(), context=context,
             unit=unit, decimals=(attrs.get("decimals") or "").strip() or None, is_nil=is_nil,
-            fact_id=attrs.get("id"), source=path.name, path=path, label=labels.get(concept)))
+            fact_id=attrs.get("id"), source=path.name, path=path, label=labels.get(concept),
+            line=element.sourceline))
     return facts

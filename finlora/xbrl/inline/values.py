@@ -71,18 +71,19 @@ def numeric_text(found: InlineSet, path: Path, element: etree._Element, attrs: d
         raise FilingError(path, f"{where(path, element)}: {value.strip()[:60]!r} is not a "
                           "number (give a format)") from exc
     scale = (attrs.get("scale") or "").strip()
-    try:
+    try:  # Decimal traps: a scale that is not a number, or a result out of range
         if scale:
             number *= 10 ** Decimal(scale)
-    except (InvalidOperation, ValueError) as exc:
-        raise FilingError(path, f"{where(path, element)}: bad scale {scale!r}") from exc
-    number *= _MINUS_ONE if attrs.get("sign") else _ONE  # as Arelle: sign="-" on 0 is "-0"
-    if number.is_infinite():
-        return "-INF" if number < 0 else "INF"
-    if number.is_nan():
-        return "NaN"
-    if number == number.to_integral() and ".0" not in value:
-        number = number.quantize(_ONE)
+        number *= _MINUS_ONE if attrs.get("sign") else _ONE  # as Arelle: -0 for sign on 0
+        if number.is_infinite():
+            return "-INF" if number < 0 else "INF"
+        if number.is_nan():
+            return "NaN"
+        if number == number.to_integral() and ".0" not in value:
+            number = number.quantize(_ONE)
+    except (ArithmeticError, ValueError) as exc:
+        raise FilingError(path, f"{where(path, element)}: {value.strip()[:60]!r} with scale "
+                          f"{scale or 0!r} is not a number finlora can hold") from exc
     return f"{number:f}"
 
 
