@@ -165,3 +165,16 @@ def test_one_table_serves_arelle_too() -> None:
     assert {q.localName.removeprefix("ixt-sec:") for q in registered} == set(TRANSFORMS[IXT_SEC])
     assert all(registered[q] is TRANSFORMS[IXT_SEC][q.localName.removeprefix("ixt-sec:")]
                for q in registered)
+
+
+def test_only_names_the_registries_define() -> None:
+    """Every registry 1–5 name finlora reads is one Arelle's tables (the registries) define: a
+    format a registry lacks (`date-year-monthname-day-en`, registry 2's `datemonthyear`) is an
+    unknown transform, as in Arelle."""
+    from arelle import FunctionIxt
+
+    for namespace in (IXT_1, IXT_2, IXT_3, IXT_4, IXT_5):
+        assert set(TRANSFORMS[namespace]) <= set(FunctionIxt.ixtNamespaceFunctions[namespace])
+    for namespace, name in ((IXT_4, "date-year-monthname-day-en"), (IXT_2, "datemonthyear")):
+        with pytest.raises(KeyError):
+            apply_transform(namespace, name, "2025 March 29")

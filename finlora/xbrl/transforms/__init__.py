@@ -40,12 +40,12 @@ def _registry_2() -> dict[str, Transform]:
         "nocontent": numbers.fixed(""), "booleanfalse": numbers.fixed("false"),
         "booleantrue": numbers.fixed("true"),
     }
-    table.update(dates.tr23_dates())
+    table.update(dates.tr23_dates(2))
     return table
 
 
 def _registry_3() -> dict[str, Transform]:
-    return {**_registry_2(), "numdotdecimalin": numbers.numdotdecimalin}
+    return {**_registry_2(), **dates.tr23_dates(3), "numdotdecimalin": numbers.numdotdecimalin}
 
 
 def _registry_4() -> dict[str, Transform]:
