@@ -28,7 +28,7 @@ def concept_from_href(href: str) -> str:
 
 def linkbase_files(schema: Path) -> list[tuple[str, Path]]:
     """(role, path) of each linkbase an extension schema references, inside its folder."""
-    root = parse_xml(schema)
+    root = parse_xml(schema, blank_text=False)
     files = []
     for ref in root.iter(f"{{{LINK}}}linkbaseRef"):
         target = resolve_local(schema, ref.get(f"{{{XLINK}}}href", ""))
@@ -49,7 +49,7 @@ _XL_FROM, _XL_TO = f"{{{XLINK}}}from", f"{{{XLINK}}}to"
 
 def read_labels(linkbase: Path) -> dict[str, str]:
     """Concept → standard label (terse label where no standard label exists)."""
-    root = parse_xml(linkbase)
+    root = parse_xml(linkbase, blank_text=False)
     standard: dict[str, str] = {}
     terse: dict[str, str] = {}
     for link in root.iter(f"{{{LINK}}}labelLink"):
@@ -82,7 +82,7 @@ def read_labels(linkbase: Path) -> dict[str, str]:
 
 def read_calculations(linkbase: Path) -> list[Calculation]:
     """Summation relationships, one `Calculation` per (role, parent)."""
-    root = parse_xml(linkbase)
+    root = parse_xml(linkbase, blank_text=False)
     calculations = []
     for link in root.iter(f"{{{LINK}}}calculationLink"):
         role = link.get(f"{{{XLINK}}}role", "")

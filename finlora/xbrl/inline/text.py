@@ -118,8 +118,11 @@ def _escaped(element: etree._Element, out: list[str], base: str = "") -> None:
         append(text.translate(_ESCAPE_TEXT))
     for child in element:
         tag = child.tag
-        if isinstance(tag, str):
-            is_ix, local = _LOCAL_CACHE.get(tag) or _tag_info(tag)
+        info = _LOCAL_CACHE.get(tag)
+        if info is None and isinstance(tag, str):
+            info = _tag_info(tag)
+        if info is not None:
+            is_ix, local = info
             if not is_ix:
                 prefix = child.prefix
                 name = f"{prefix}:{local}" if prefix else local
