@@ -46,8 +46,7 @@ _MISSING = object()
 _new, _set = object.__new__, object.__setattr__
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 _SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
-_HREF = f"{{{XLINK}}}href"
-_ROOT = f"{{{XBRLI}}}xbrl"
+_HREF, _ROOT = f"{{{XLINK}}}href", f"{{{XBRLI}}}xbrl"
 
 
 def _parser() -> etree.XMLPullParser:
@@ -91,9 +90,10 @@ class _Reader:
             if tag == _SCHEMA_REF and self.schema is None:
                 target = resolve_local(self.path, href)
                 if target is not None and target.is_file():
-                    check_references(target, parse_xml(target))
+                    schema = parse_xml(target, blank_text=False)
+                    check_references(target, schema)
                     self.schema = target
-                    self.labels, self.calculations = read_linkbases(target)
+                    self.labels, self.calculations = read_linkbases(target, schema)
         elif isinstance(tag, str) and len(element):  # a tuple: its items are facts
             for item in element.iter():
                 if item is not element:

@@ -34,8 +34,8 @@ def load_inline(paths: list[Path]) -> FilingParts:
     the fact and its line."""
     with gc_paused():
         found = read_inline_set(paths)
-        schema = _schema(found)
-        labels, calculations = read_linkbases(schema)
+        schema, schema_root = _schema(found)
+        labels, calculations = read_linkbases(schema, schema_root)
         warnings: list[str] = []
         facts = _facts(found, labels, warnings)
         footnotes = read_footnotes(found, warnings)
@@ -44,14 +44,16 @@ def load_inline(paths: list[Path]) -> FilingParts:
                        footnotes=footnotes, warnings=warnings)
 
 
-def _schema(found: InlineSet) -> Path | None:
-    """The extension schema (its own references checked; the documents' were when indexed)."""
+def _schema(found: InlineSet) -> tuple[Path | None, etree._Element | None]:
+    """The extension schema and its root (its own references checked; the documents' were
+    when indexed)."""
     for path, href in found.schema_refs:
         target = resolve_local(path, href)
         if target is not None and target.is_file():
-            check_references(target, parse_xml(target))
-            return target
-    return None
+            root = parse_xml(target, blank_text=False)
+            check_references(target, root)
+            return target, root
+    return None, None
 
 
 class _Continuations:
