@@ -142,16 +142,21 @@ _SPLIT: dict[str, tuple[str, str]] = {}
 DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
 
 
+def _where(fact: str, line: int | None) -> str:
+    return f"fact {fact}" + (f" (line {line})" if line else "")
+
+
 def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
               decimals: str | None, is_nil: bool, fact_id: str | None, source: str,
               path: Path, label: str | None = None, line: int | None = None) -> Fact:
     """Build a `Fact` from its parts (shared by the lxml and Arelle engines); `line` (the
     fact's, where known) goes into error messages."""
-    where = f"fact {fact_id or concept}" + (f" (line {line})" if line else "")
     split = _SPLIT.get(concept)
     if split is None:
         prefix, _, name = concept.rpartition(":")
-        split = _SPLIT[concept] = (prefix, name)
+        split = (prefix, name)
+        if len(_SPLIT) < 100_000:
+            _SPLIT[concept] = split
     numeric = None
     if unit is not None and not is_nil:
         try:
@@ -159,16 +164,18 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
         except (InvalidOperation, ValueError):
             numeric = None
         if numeric is None or not numeric.is_finite():
-            raise FilingError(path, f"{where} has unit {unit.id} but value "
-                              f"{value[:40]!r} is not a number")
+            raise FilingError(path, f"{_where(fact_id or concept, line)} has unit {unit.id} "
+                              f"but value {value[:40]!r} is not a number")
     try:
         dec = DECIMALS[decimals]
     except KeyError:
         try:
-            dec = DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
+            dec = int(decimals)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise FilingError(path, f"{where} has decimals {decimals!r}, "
-                              "not an integer or INF") from exc
+            raise FilingError(path, f"{_where(fact_id or concept, line)} has decimals "
+                              f"{decimals!r}, not an integer or INF") from exc
+        if len(DECIMALS) < 1000:  # a document writes few; bounded whatever it writes
+            DECIMALS[decimals] = dec
     c = context.__dict__
     return new_fact({
         "concept": concept, "name": split[1], "prefix": split[0], "namespace": namespace,

@@ -29,6 +29,8 @@ def _tag_info(tag: str) -> tuple[bool, str]:
     info = _LOCAL_CACHE.get(tag)
     if info is None:
         info = (tag.startswith(_IX_PREFIXES), tag.rpartition("}")[2])
+        if len(_LOCAL_CACHE) > 10_000:  # bounded, whatever names a document uses
+            _LOCAL_CACHE.clear()
         _LOCAL_CACHE[tag] = info
     return info
 

@@ -30,7 +30,7 @@ def where(path: Path, element: etree._Element) -> str:
     return f"{label}, line {element.sourceline})".replace("(, ", "(")
 
 
-_TRANSFORMS: dict[tuple[str, str], Callable[[str], str] | None] = {}
+_TRANSFORMS: dict[tuple[str, str], Callable[[str], str]] = {}
 
 
 def _transform(found: InlineSet, path: Path, element: etree._Element, fmt: str,
@@ -41,10 +41,11 @@ def _transform(found: InlineSet, path: Path, element: etree._Element, fmt: str,
     if namespace is None:
         raise FilingError(path, f"{where(path, element)}: format {fmt!r} uses an undeclared "
                           "prefix")
-    key = (namespace, local)
-    transform = _TRANSFORMS.get(key, _TRANSFORMS)
-    if transform is _TRANSFORMS:
-        transform = _TRANSFORMS[key] = find_transform(namespace, local)
+    transform = _TRANSFORMS.get((namespace, local))
+    if transform is None:
+        transform = find_transform(namespace, local)
+        if transform is not None:  # only known ones are kept: a document names any it likes
+            _TRANSFORMS[(namespace, local)] = transform
     if transform is None:
         raise FilingError(path, f"{where(path, element)}: unknown transform {fmt!r} "
                           f"({namespace}); engine='arelle' may know it")
