@@ -39,26 +39,23 @@ def measure_name(element: etree._Element, text: str) -> str:
 _DATES: dict[str, date] = {}
 _ENTITY, _PERIOD, _SCENARIO = f"{{{XBRLI}}}entity", f"{{{XBRLI}}}period", f"{{{XBRLI}}}scenario"
 _IDENTIFIER, _SEGMENT = f"{{{XBRLI}}}identifier", f"{{{XBRLI}}}segment"
-_PERIOD_PARTS = {f"{{{XBRLI}}}startDate": "period_start", f"{{{XBRLI}}}endDate": "period_end",
-                 f"{{{XBRLI}}}instant": "instant"}
 _FOREVER = f"{{{XBRLI}}}forever"
 _EXPLICIT, _TYPED = f"{{{XBRLDI}}}explicitMember", f"{{{XBRLDI}}}typedMember"
 _CONTEXT_FIELDS = set(Context.model_fields)
+_new, _set = object.__new__, object.__setattr__
 
 
-def _date(text: str | None, where: str, path: Path) -> date | None:
-    if text is None:
-        return None
-    value = text.strip()[:10]
-    known = _DATES.get(value)
+def _date(text: str, cid: str, path: Path) -> date:
+    """A period date (a dateTime keeps its date part), cached by its text: a filing has few."""
+    known = _DATES.get(text)
     if known is not None:
         return known
     try:
-        parsed = date.fromisoformat(value)
+        parsed = date.fromisoformat(text.strip()[:10])
     except ValueError as exc:
-        raise FilingError(path, f"bad date {text!r} in {where}") from exc
+        raise FilingError(path, f"bad date {text!r} in context {cid}") from exc
     if len(_DATES) < 100_000:
-        _DATES[value] = parsed
+        _DATES[text] = parsed
     return parsed
 
 
@@ -73,39 +70,48 @@ def _members(holder: etree._Element, dims: dict[str, str]) -> None:
                 member.itertext()).strip()
 
 
+_START, _END, _INSTANT = (f"{{{XBRLI}}}{name}" for name in ("startDate", "endDate", "instant"))
+
+
 def parse_context(element: etree._Element, path: Path) -> Context:
-    """A context element → `Context`."""
+    """A context element → `Context` (one pass over its few elements: the hot loop of a load,
+    with the facts)."""
     cid = element.get("id") or ""
-    identifier = period = None
+    entity = scheme = period = None
+    start = end = instant = None
+    forever = False
     dims: dict[str, str] = {}
     for child in element:
         tag = child.tag
         if tag == _ENTITY:
             for part in child:
                 if part.tag == _IDENTIFIER:
-                    identifier = part
+                    entity, scheme = (part.text or "").strip(), part.get("scheme")
                 elif part.tag == _SEGMENT:
                     _members(part, dims)
         elif tag == _PERIOD:
             period = child
         elif tag == _SCENARIO:
             _members(child, dims)
-    if identifier is None or period is None:
+    if entity is None or period is None:
         raise FilingError(path, f"context {cid!r} lacks an entity or a period")
-    values: dict = {"id": cid, "entity": (identifier.text or "").strip(),
-                    "scheme": identifier.get("scheme"), "period_start": None,
-                    "period_end": None, "instant": None, "forever": False, "dimensions": dims}
     for part in period:
-        name = _PERIOD_PARTS.get(part.tag)
-        if name is not None:
-            values[name] = _date(part.text or "", f"context {cid}", path)
-        elif part.tag == _FOREVER:
-            values["forever"] = True
-    context = object.__new__(Context)  # typed above: no validation (the hot loop of a load)
-    object.__setattr__(context, "__dict__", values)
-    object.__setattr__(context, "__pydantic_fields_set__", _CONTEXT_FIELDS)
-    object.__setattr__(context, "__pydantic_extra__", None)
-    object.__setattr__(context, "__pydantic_private__", None)
+        tag = part.tag
+        if tag == _END:
+            end = _date(part.text or "", cid, path)
+        elif tag == _START:
+            start = _date(part.text or "", cid, path)
+        elif tag == _INSTANT:
+            instant = _date(part.text or "", cid, path)
+        elif tag == _FOREVER:
+            forever = True
+    context = _new(Context)  # typed above: no validation
+    _set(context, "__dict__", {"id": cid, "entity": entity, "scheme": scheme,
+                               "period_start": start, "period_end": end, "instant": instant,
+                               "forever": forever, "dimensions": dims})
+    _set(context, "__pydantic_fields_set__", _CONTEXT_FIELDS)
+    _set(context, "__pydantic_extra__", None)
+    _set(context, "__pydantic_private__", None)
     return context
 
 
@@ -136,14 +142,21 @@ _SPLIT: dict[str, tuple[str, str]] = {}
 DECIMALS: dict[str | None, int | None] = {None: None, "": None, "INF": None}
 
 
+def _where(fact: str, line: int | None) -> str:
+    return f"fact {fact}" + (f" (line {line})" if line else "")
+
+
 def make_fact(*, concept: str, namespace: str, value: str, context: Context, unit: Unit | None,
               decimals: str | None, is_nil: bool, fact_id: str | None, source: str,
-              path: Path, label: str | None = None) -> Fact:
-    """Build a `Fact` from its parts (shared by the lxml and Arelle engines)."""
+              path: Path, label: str | None = None, line: int | None = None) -> Fact:
+    """Build a `Fact` from its parts (shared by the lxml and Arelle engines); `line` (the
+    fact's, where known) goes into error messages."""
     split = _SPLIT.get(concept)
     if split is None:
         prefix, _, name = concept.rpartition(":")
-        split = _SPLIT[concept] = (prefix, name)
+        split = (prefix, name)
+        if len(_SPLIT) < 100_000:
+            _SPLIT[concept] = split
     numeric = None
     if unit is not None and not is_nil:
         try:
@@ -151,16 +164,18 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
         except (InvalidOperation, ValueError):
             numeric = None
         if numeric is None or not numeric.is_finite():
-            raise FilingError(path, f"fact {fact_id or concept} has unit {unit.id} but value "
-                              f"{value[:40]!r} is not a number")
+            raise FilingError(path, f"{_where(fact_id or concept, line)} has unit {unit.id} "
+                              f"but value {value[:40]!r} is not a number")
     try:
         dec = DECIMALS[decimals]
     except KeyError:
         try:
-            dec = DECIMALS[decimals] = int(decimals)  # type: ignore[arg-type]
+            dec = int(decimals)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise FilingError(path, f"fact {fact_id or concept} has decimals {decimals!r}, "
-                              "not an integer or INF") from exc
+            raise FilingError(path, f"{_where(fact_id or concept, line)} has decimals "
+                              f"{decimals!r}, not an integer or INF") from exc
+        if len(DECIMALS) < 1000:  # a document writes few; bounded whatever it writes
+            DECIMALS[decimals] = dec
     c = context.__dict__
     return new_fact({
         "concept": concept, "name": split[1], "prefix": split[0], "namespace": namespace,
@@ -174,8 +189,6 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
 
 
 FACT_FIELDS = set(Fact.model_fields)
-_new = object.__new__
-_set = object.__setattr__
 
 
 def new_fact(values: dict) -> Fact:

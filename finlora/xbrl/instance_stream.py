@@ -9,7 +9,6 @@ entity declarations, no network, leading whitespace / BOM tolerated).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from finlora.errors import FilingError
+from finlora.xbrl.gc_paused import gc_paused
 from finlora.xbrl.instance import (
     DECIMALS,
     FACT_FIELDS,
@@ -41,22 +41,21 @@ from finlora.xbrl.safe_xml import (
 from finlora.xbrl.stubs import check_href, check_references
 from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # small blocks reuse freed heap memory (1 MiB blocks are fresh pages each)
 _MISSING = object()
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _new, _set = object.__new__, object.__setattr__
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 _SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
-_HREF = f"{{{XLINK}}}href"
-_ROOT = f"{{{XBRLI}}}xbrl"
+_HREF, _ROOT = f"{{{XLINK}}}href", f"{{{XBRLI}}}xbrl"
 
 
 def _parser() -> etree.XMLPullParser:
     """Reports only the start of an xbrli:xbrl root (an event per element would keep every
     element alive): the root's children are taken from the tree as they complete."""
     return etree.XMLPullParser(events=("start",), tag=_ROOT, resolve_entities=False,
-                               no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
-                               remove_comments=True, remove_pis=True)
+                               no_network=True, load_dtd=False, dtd_validation=False,
+                               huge_tree=False, remove_comments=True, remove_pis=True,
+                               collect_ids=False)  # no table of every id attribute
 
 
 class _Reader:
@@ -77,31 +76,46 @@ class _Reader:
     def element(self, element: etree._Element) -> None:
         """One child of the root, complete."""
         tag = element.tag
-        if element.get("contextRef") is not None:
-            self.fact(element)
-        elif tag == _CONTEXT:
+        if tag == _CONTEXT:
             context = parse_context(element, self.path)
             self.contexts[context.id] = context
         elif tag == _UNIT:
             unit = parse_unit(element)
             self.units[unit.id] = unit
+        elif self.fact(element):
+            pass
         elif tag in (_SCHEMA_REF, _LINKBASE_REF):
             href = element.get(_HREF, "")
             check_href(self.path, href)
             if tag == _SCHEMA_REF and self.schema is None:
                 target = resolve_local(self.path, href)
                 if target is not None and target.is_file():
-                    check_references(target, parse_xml(target))
+                    schema = parse_xml(target, blank_text=False)
+                    check_references(target, schema)
                     self.schema = target
-                    self.labels, self.calculations = read_linkbases(target)
+                    self.labels, self.calculations = read_linkbases(target, schema)
         elif isinstance(tag, str) and len(element):  # a tuple: its items are facts
             for item in element.iter():
-                if item is not element and item.get("contextRef") is not None:
+                if item is not element:
                     self.fact(item)
 
-    def fact(self, element: etree._Element) -> None:
-        """Build the fact now if its context and unit are known (the common case, done inline:
-        the hot loop of a load); else keep its fields (the element is released next)."""
+    def fact(self, element: etree._Element) -> bool:
+        """Build the fact now if its context and unit are known (the common case, inline: the
+        hot loop of a load); else keep its fields. False if not a fact (no contextRef)."""
+        context_ref = unit_ref = decimals = fact_id = nil = None
+        for key, text in element.items():  # one call for all attributes: cheaper than get()s
+            if key == "contextRef":
+                context_ref = text
+            elif key == "unitRef":
+                unit_ref = text
+            elif key == "decimals":
+                decimals = text
+            elif key == "id":
+                fact_id = text
+            elif key == XSI_NIL:
+                nil = text
+        if context_ref is None:
+            return False
         tag = element.tag
         names = self.names.get(tag)
         if names is None:
@@ -109,38 +123,45 @@ class _Reader:
             prefix = element.prefix
             concept = f"{prefix}:{local}" if prefix else local
             names = self.names[tag] = (concept, namespace, *concept.rpartition(":")[::2])
-        get = element.get
-        is_nil = get(XSI_NIL) in ("true", "1")
+        is_nil = nil in ("true", "1")
         value = "" if is_nil else ("".join(element.itertext()) if len(element) else
                                    (element.text or "")).strip()
-        context_ref, unit_ref, decimals = get("contextRef"), get("unitRef"), get("decimals")
         context = self.contexts.get(context_ref)
         unit = self.units.get(unit_ref) if unit_ref else None
         dec = DECIMALS.get(decimals, _MISSING)
+        numeric = None
+        if unit is not None and not is_nil:
+            try:  # what Decimal reads as a finite number, make_fact reads the same way
+                numeric = Decimal(value)
+            except ArithmeticError:
+                numeric = _MISSING
+            else:
+                if not numeric.is_finite():
+                    numeric = _MISSING
         if context is None or (unit_ref and unit is None) or dec is _MISSING or (
-                unit is not None and not is_nil and not _NUMBER.fullmatch(value)):
+                numeric is _MISSING):
             fields = (names[0], names[1], value, context_ref, unit_ref, decimals, is_nil,
-                      get("id"), element.sourceline)
+                      fact_id, element.sourceline)
             if context is None or (unit_ref and unit is None):
                 self.waiting.append((len(self.facts), fields))
                 self.facts.append(None)
             else:  # make_fact has the rules (and the error messages)
                 self.facts.append(self.build(fields, context))
-            return
+            return True
         c = context.__dict__
         fact = _new(Fact)
         _set(fact, "__dict__", {
             "concept": names[0], "name": names[3], "prefix": names[2], "namespace": names[1],
-            "label": self.labels.get(names[0]), "value": value,
-            "numeric": Decimal(value) if unit is not None and not is_nil else None,
+            "label": self.labels.get(names[0]), "value": value, "numeric": numeric,
             "unit": unit.measure if unit is not None else None, "decimals": dec,
             "period_start": c["period_start"], "period_end": c["period_end"],
             "instant": c["instant"], "entity": c["entity"], "dimensions": c["dimensions"],
-            "is_nil": is_nil, "id": get("id"), "context_id": c["id"], "source": self.name})
+            "is_nil": is_nil, "id": fact_id, "context_id": c["id"], "source": self.name})
         _set(fact, "__pydantic_fields_set__", FACT_FIELDS)
         _set(fact, "__pydantic_extra__", None)
         _set(fact, "__pydantic_private__", None)
         self.facts.append(fact)
+        return True
 
     def build(self, fields: tuple, context: Context) -> Fact:
         concept, namespace, value, _, unit_ref, decimals, is_nil, fact_id, line = fields
@@ -150,7 +171,8 @@ class _Reader:
                               f"unknown unit {unit_ref!r}")
         return make_fact(concept=concept, namespace=namespace, value=value, context=context,
                          unit=unit, decimals=decimals, is_nil=is_nil, fact_id=fact_id,
-                         source=self.name, path=self.path, label=self.labels.get(concept))
+                         source=self.name, path=self.path, label=self.labels.get(concept),
+                         line=line)
 
     def finish(self) -> list[Fact]:
         for index, fields in self.waiting:
@@ -197,15 +219,16 @@ def _stream(source: Path, reader: _Reader) -> Iterator[None]:
     root = None
     try:
         for block in _chunks(source):
-            parser.feed(block)
-            if root is None:
-                for _, element in parser.read_events():
-                    if element.getparent() is None:
-                        root = element
+            with gc_paused():  # never across a yield: the caller's code runs as usual
+                parser.feed(block)
                 if root is None:
-                    continue
-            _drain(reader, root, keep_last=True)
-            yield
+                    for _, element in parser.read_events():
+                        if element.getparent() is None:
+                            root = element
+                if root is not None:
+                    _drain(reader, root, keep_last=True)
+            if root is not None:
+                yield
         top = parser.close()
         if root is None and top is not None:
             raise FilingError(source, f"not an XBRL instance (root element is {top.tag!r})")
@@ -218,16 +241,19 @@ def _stream(source: Path, reader: _Reader) -> Iterator[None]:
     if root is None:
         raise FilingError(source, "no root element")
     refuse_dtd_subset(root, source)
-    _drain(reader, root, keep_last=False)
+    with gc_paused():
+        _drain(reader, root, keep_last=False)
     yield
 
 
 def load_instance(source: Path) -> FilingParts:
     """Stream a plain instance into `FilingParts`; bad input raises `FilingError`."""
     reader = _Reader(source)
-    for _ in _stream(source, reader):
-        pass
-    return FilingParts(path=source, facts=reader.finish(), contexts=reader.contexts,
+    with gc_paused():  # the whole load (per chunk would let the collector walk each chunk)
+        for _ in _stream(source, reader):
+            pass
+        facts = reader.finish()
+    return FilingParts(path=source, facts=facts, contexts=reader.contexts,
                        units=reader.units, labels=reader.labels,
                        calculations=reader.calculations, engine="lxml")
 
@@ -255,12 +281,18 @@ def iter_facts(path: str | Path) -> Iterator[Fact]:
 
 
 def _drain(reader: _Reader, root: etree._Element, keep_last: bool) -> None:
-    """Read and release the root's complete children (the last may still be growing)."""
-    children = root[:-1] if keep_last else root[:]
-    for element in children:
-        reader.element(element)
-    if children:
-        del root[:len(children)]
+    """Read and release the root's complete children (the last may still be growing). No
+    element proxy outlives its reading: deleting a child that Python still holds makes lxml
+    copy it into a document of its own, which costs more than the whole parse."""
+    count = len(root) - 1 if keep_last else len(root)
+    if count <= 0:
+        return
+    handle = reader.element
+    children = root.iterchildren()
+    for _ in range(count):
+        handle(next(children))
+    del children
+    del root[:count]
 
 
 def _refuse_dtd(source: Path) -> None:

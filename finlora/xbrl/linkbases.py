@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from lxml import etree
+
 from finlora.xbrl.instance import LINK, XLINK
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
 from finlora.xbrl.types import Calculation
@@ -26,9 +28,11 @@ def concept_from_href(href: str) -> str:
     return f"{prefix}:{name}" if name else fragment
 
 
-def linkbase_files(schema: Path) -> list[tuple[str, Path]]:
-    """(role, path) of each linkbase an extension schema references, inside its folder."""
-    root = parse_xml(schema)
+def linkbase_files(schema: Path, root: etree._Element | None = None) -> list[tuple[str, Path]]:
+    """(role, path) of each linkbase an extension schema (`root`: already parsed) references,
+    inside its folder."""
+    if root is None:
+        root = parse_xml(schema, blank_text=False)
     files = []
     for ref in root.iter(f"{{{LINK}}}linkbaseRef"):
         target = resolve_local(schema, ref.get(f"{{{XLINK}}}href", ""))
@@ -49,7 +53,7 @@ _XL_FROM, _XL_TO = f"{{{XLINK}}}from", f"{{{XLINK}}}to"
 
 def read_labels(linkbase: Path) -> dict[str, str]:
     """Concept → standard label (terse label where no standard label exists)."""
-    root = parse_xml(linkbase)
+    root = parse_xml(linkbase, blank_text=False)
     standard: dict[str, str] = {}
     terse: dict[str, str] = {}
     for link in root.iter(f"{{{LINK}}}labelLink"):
@@ -82,7 +86,7 @@ def read_labels(linkbase: Path) -> dict[str, str]:
 
 def read_calculations(linkbase: Path) -> list[Calculation]:
     """Summation relationships, one `Calculation` per (role, parent)."""
-    root = parse_xml(linkbase)
+    root = parse_xml(linkbase, blank_text=False)
     calculations = []
     for link in root.iter(f"{{{LINK}}}calculationLink"):
         role = link.get(f"{{{XLINK}}}role", "")
@@ -103,13 +107,15 @@ def read_calculations(linkbase: Path) -> list[Calculation]:
     return calculations
 
 
-def read_linkbases(schema: Path | None) -> tuple[dict[str, str], list[Calculation]]:
-    """Labels and calculations of the filing's own linkbases (empty without a schema)."""
+def read_linkbases(schema: Path | None, root: etree._Element | None = None,
+                   ) -> tuple[dict[str, str], list[Calculation]]:
+    """Labels and calculations of the filing's own linkbases (empty without a schema; `root`:
+    the schema, if already parsed)."""
     labels: dict[str, str] = {}
     calculations: list[Calculation] = []
     if schema is None:
         return labels, calculations
-    for role, linkbase in linkbase_files(schema):
+    for role, linkbase in linkbase_files(schema, root):
         if role.endswith("labelLinkbaseRef") or (not role and linkbase.stem.endswith("_lab")):
             labels.update(read_labels(linkbase))
         elif role.endswith("calculationLinkbaseRef") or (not role and

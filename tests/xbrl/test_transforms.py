@@ -24,6 +24,8 @@ CASES = [
     (IXT_1, "numdotcomma", "1.234.567,89", "1234567.89"),
     (IXT_1, "numspacedot", "1 234 567.89", "1234567.89"),
     (IXT_1, "numspacecomma", "1 234 567,89", "1234567.89"),
+    (IXT_1, "numspacedot", "1\xa0234\xa0567.89", "1234567.89"),  # no-break spaces group too
+    (IXT_1, "numspacecomma", "1\xa0234,5", "1234.5"),
     (IXT_1, "numcomma", "1234,5", "1234.5"),
     (IXT_1, "numdash", "-", "0"),
     (IXT_1, "datedoteu", "29.03.2025", "2025-03-29"),
@@ -58,6 +60,8 @@ CASES = [
     (IXT_3, "dateyearmonthday", "2024-09-30", "2024-09-30"),
     (IXT_3, "datemonthyear", "9/2024", "2024-09"),
     (IXT_3, "numdotdecimalin", "1,00,00,000.50", "10000000.50"),
+    (IXT_4, "numdotdecimalin", "1,00,00,000.50", "10000000.5"),  # registry 4: canonical
+    (IXT_5, "numdotdecimalin", "0,100.50", "100.5"),
     # registry 4 (2020-02-12) and 5 (2022-02-16): canonical numbers
     (IXT_4, "num-dot-decimal", "1,234,567.80", "1234567.8"),
     (IXT_4, "num-dot-decimal", "0.50", "0.5"),
@@ -161,3 +165,16 @@ def test_one_table_serves_arelle_too() -> None:
     assert {q.localName.removeprefix("ixt-sec:") for q in registered} == set(TRANSFORMS[IXT_SEC])
     assert all(registered[q] is TRANSFORMS[IXT_SEC][q.localName.removeprefix("ixt-sec:")]
                for q in registered)
+
+
+def test_only_names_the_registries_define() -> None:
+    """Every registry 1–5 name finlora reads is one Arelle's tables (the registries) define: a
+    format a registry lacks (`date-year-monthname-day-en`, registry 2's `datemonthyear`) is an
+    unknown transform, as in Arelle."""
+    from arelle import FunctionIxt
+
+    for namespace in (IXT_1, IXT_2, IXT_3, IXT_4, IXT_5):
+        assert set(TRANSFORMS[namespace]) <= set(FunctionIxt.ixtNamespaceFunctions[namespace])
+    for namespace, name in ((IXT_4, "date-year-monthname-day-en"), (IXT_2, "datemonthyear")):
+        with pytest.raises(KeyError):
+            apply_transform(namespace, name, "2025 March 29")

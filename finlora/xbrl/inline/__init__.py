@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from finlora.errors import FilingError
+from finlora.xbrl.gc_paused import gc_paused
 from finlora.xbrl.inline.document import InlineSet, is_inline_root, read_inline_set
 from finlora.xbrl.inline.footnotes import read_footnotes
 from finlora.xbrl.inline.values import numeric_text, text_value, where
@@ -31,26 +32,28 @@ __all__ = ["is_inline_root", "load_inline"]
 def load_inline(paths: list[Path]) -> FilingParts:
     """Read an inline document set with lxml; bad input raises `FilingError` naming the file,
     the fact and its line."""
-    found = read_inline_set(paths)
-    schema = _schema(found)
-    labels, calculations = read_linkbases(schema)
-    warnings: list[str] = []
-    facts = _facts(found, labels, warnings)
-    footnotes = read_footnotes(found, warnings)
+    with gc_paused():
+        found = read_inline_set(paths)
+        schema, schema_root = _schema(found)
+        labels, calculations = read_linkbases(schema, schema_root)
+        warnings: list[str] = []
+        facts = _facts(found, labels, warnings)
+        footnotes = read_footnotes(found, warnings)
     return FilingParts(path=paths[0], facts=facts, contexts=found.contexts, units=found.units,
                        labels=labels, calculations=calculations, engine="lxml",
                        footnotes=footnotes, warnings=warnings)
 
 
-def _schema(found: InlineSet) -> Path | None:
-    for path, root in found.documents:
-        check_references(path, root)
+def _schema(found: InlineSet) -> tuple[Path | None, etree._Element | None]:
+    """The extension schema and its root (its own references checked; the documents' were
+    when indexed)."""
     for path, href in found.schema_refs:
         target = resolve_local(path, href)
         if target is not None and target.is_file():
-            check_references(target, parse_xml(target))
-            return target
-    return None
+            root = parse_xml(target, blank_text=False)
+            check_references(target, root)
+            return target, root
+    return None, None
 
 
 class _Continuations:
@@ -85,20 +88,21 @@ def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> lis
     facts = []
     follow = _Continuations(found)
     for path, kind, element in found.facts:
-        name = (element.get("name") or "").strip()
+        attrs = dict(element.items())  # one call; the value steps read the same dict
+        name = (attrs.get("name") or "").strip()
         prefix, _, local = name.rpartition(":")
-        namespace = element.nsmap.get(prefix or None)
+        namespace = found.namespace(path, element, prefix or None)
         if not local or namespace is None:
             raise FilingError(path, f"{where(path, element)}: name {name!r} has no declared "
                               "namespace prefix")
-        context_ref = (element.get("contextRef") or "").strip()
+        context_ref = (attrs.get("contextRef") or "").strip()
         context = found.contexts.get(context_ref)
         if context is None:
             raise FilingError(path, f"{where(path, element)}: contextRef {context_ref!r} "
                               "names no context in ix:resources")
         unit = None
         if kind != "nonNumeric":
-            unit_ref = (element.get("unitRef") or "").strip()
+            unit_ref = (attrs.get("unitRef") or "").strip()
             unit = found.units.get(unit_ref)
             if unit is None:
                 raise FilingError(path, f"{where(path, element)}: unitRef {unit_ref!r} names "
@@ -106,14 +110,15 @@ def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> lis
         if kind == "fraction":
             warnings.append(f"{path}: {where(path, element)}: ix:fraction is not read; skipped")
             continue
-        is_nil = element.get(XSI_NIL) in ("true", "1")
+        is_nil = attrs.get(XSI_NIL) in ("true", "1")
         if kind == "nonFraction":
-            value = numeric_text(path, element, is_nil)
+            value = numeric_text(found, path, element, attrs, is_nil)
         else:
-            value = text_value(path, element, follow.start(path, element))
+            value = text_value(found, path, element, attrs, follow.start(path, element))
         concept = f"{prefix}:{local}" if prefix else local
         facts.append(make_fact(
             concept=concept, namespace=namespace, value=value.strip(), context=context,
-            unit=unit, decimals=(element.get("decimals") or "").strip() or None, is_nil=is_nil,
-            fact_id=element.get("id"), source=path.name, path=path, label=labels.get(concept)))
+            unit=unit, decimals=(attrs.get("decimals") or "").strip() or None, is_nil=is_nil,
+            fact_id=attrs.get("id"), source=path.name, path=path, label=labels.get(concept),
+            line=element.sourceline))
     return facts

@@ -16,7 +16,8 @@ from lxml import etree
 from finlora.errors import FilingError
 from finlora.xbrl.inline.text import IX_NAMESPACES, split_tag
 from finlora.xbrl.instance import LINK, XBRLI, XLINK, parse_context, parse_unit
-from finlora.xbrl.safe_xml import parse_xml
+from finlora.xbrl.safe_xml import document_bytes, parse_bytes
+from finlora.xbrl.stubs import XS, check_href
 from finlora.xbrl.types import Context, Unit
 
 FACT_TAGS = {"nonfraction": "nonFraction", "nonnumeric": "nonNumeric", "fraction": "fraction"}
@@ -34,7 +35,15 @@ class InlineSet:
     footnotes: dict[str, tuple[Path, etree._Element]] = field(default_factory=dict)
     relationships: list[tuple[Path, etree._Element]] = field(default_factory=list)
     schema_refs: list[tuple[Path, str]] = field(default_factory=list)
-    base: dict[Path, str] = field(default_factory=dict)
+    base: dict[Path, str] = field(default_factory=dict)  # html <base href>: escaped URIs
+    # each document's namespace map when only its root declares namespaces (the rule in
+    # filings): a prefix then means the same everywhere and needs no lookup per element
+    flat_namespaces: dict[Path, dict[str | None, str]] = field(default_factory=dict)
+
+    def namespace(self, path: Path, element: etree._Element, prefix: str | None) -> str | None:
+        """The namespace `prefix` (None: the default one) is bound to at `element`."""
+        flat = self.flat_namespaces.get(path)
+        return flat.get(prefix) if flat is not None else element.nsmap.get(prefix)
 
 
 def is_inline_root(root: etree._Element) -> bool:
@@ -44,12 +53,17 @@ def is_inline_root(root: etree._Element) -> bool:
 def read_inline_set(paths: list[Path]) -> InlineSet:
     """Parse every document (safely) and index its ix elements."""
     documents = []
+    flat = {}
     for path in paths:
-        root = parse_xml(path)
-        if not is_inline_root(root) and not any(True for _ in _ix_elements(root)):
+        data = document_bytes(path)
+        root = parse_bytes(data, path)
+        if not is_inline_root(root) and not any(True for _ in root.iter(*_IX_ANY)):
             raise FilingError(path, "not an inline XBRL document (no ix namespace)")
         documents.append((path, root))
-    found = InlineSet(documents=documents)
+        # every declaration is written `xmlns`: as many as the root has means none elsewhere
+        if data.count(b"xmlns") == len(root.nsmap):
+            flat[path] = root.nsmap
+    found = InlineSet(documents=documents, flat_namespaces=flat)
     for path, root in documents:
         _index(found, path, root)
     if not found.facts and not found.contexts:
@@ -57,20 +71,30 @@ def read_inline_set(paths: list[Path]) -> InlineSet:
     return found
 
 
-def _ix_elements(root: etree._Element):  # noqa: ANN202 - an iterator of elements
-    for namespace in IX_NAMESPACES:
-        yield from root.iter(f"{{{namespace}}}*")
+_IX_ANY = tuple(f"{{{namespace}}}*" for namespace in IX_NAMESPACES)
+_XHTML_BASE = "{http://www.w3.org/1999/xhtml}base"
+_REFERENCES = {f"{{{LINK}}}schemaRef": f"{{{XLINK}}}href",
+               f"{{{LINK}}}linkbaseRef": f"{{{XLINK}}}href",
+               f"{{{XS}}}import": "schemaLocation", f"{{{XS}}}include": "schemaLocation"}
+_CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 
 
 def _index(found: InlineSet, path: Path, root: etree._Element) -> None:
-    for base in root.iter("{http://www.w3.org/1999/xhtml}base"):
-        if base.get("href"):
-            found.base[path] = base.get("href", "")
-            break
-    for element in _ix_elements(root):
-        local = split_tag(element.tag)[1].lower()
-        if local in FACT_TAGS:
-            found.facts.append((path, FACT_TAGS[local], element))
+    """One pass over the document (in C: only the elements asked for reach Python): ix
+    elements in document order, references checked (none may leave the folder), xhtml base."""
+    for element in root.iter(*_IX_ANY, *_REFERENCES, _XHTML_BASE):
+        tag = element.tag
+        attribute = _REFERENCES.get(tag)
+        if attribute is not None:
+            check_href(path, element.get(attribute, ""))
+            continue
+        if tag == _XHTML_BASE:  # the last one counts, as in Arelle
+            found.base[path] = element.get("href") or ""
+            continue
+        local = split_tag(tag)[1].lower()
+        kind = FACT_TAGS.get(local)
+        if kind is not None:
+            found.facts.append((path, kind, element))
         elif local == "continuation":
             _unique(found.continuations, element, path, "ix:continuation")
         elif local == "footnote":
@@ -82,10 +106,10 @@ def _index(found: InlineSet, path: Path, root: etree._Element) -> None:
                 found.schema_refs.append((path, ref.get(f"{{{XLINK}}}href", "")))
         elif local == "resources":
             for child in element:
-                if child.tag == f"{{{XBRLI}}}context":
+                if child.tag == _CONTEXT:
                     context = parse_context(child, path)
                     found.contexts[context.id] = context
-                elif child.tag == f"{{{XBRLI}}}unit":
+                elif child.tag == _UNIT:
                     unit = parse_unit(child)
                     found.units[unit.id] = unit
 

@@ -14,6 +14,8 @@ _SPACE = re.compile(r"\s+")
 def read_footnotes(found: InlineSet, warnings: list[str]) -> dict[str, list[str]]:
     """Footnotes of each fact, from fact-footnote relationships (a reference to a missing
     footnote is a warning, as in Arelle)."""
+    if not found.relationships:
+        return {}
     fact_ids = {element.get("id") for _, _, element in found.facts if element.get("id")}
     result: dict[str, list[str]] = {}
     for path, relation in found.relationships:

@@ -4,6 +4,7 @@ and for `escape="true"` the XHTML markup kept, serialised as Arelle serialises i
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -28,6 +29,8 @@ def _tag_info(tag: str) -> tuple[bool, str]:
     info = _LOCAL_CACHE.get(tag)
     if info is None:
         info = (tag.startswith(_IX_PREFIXES), tag.rpartition("}")[2])
+        if len(_LOCAL_CACHE) > 10_000:  # bounded, whatever names a document uses
+            _LOCAL_CACHE.clear()
         _LOCAL_CACHE[tag] = info
     return info
 
@@ -40,66 +43,138 @@ def _qname(element: etree._Element, clark: str) -> str:
     return local
 
 
-def _first(item: tuple[str, str]) -> str:
-    return item[0]
+_STARTS: dict[tuple, str] = {}  # (name, attributes) → start tag: table cells repeat a lot
 
 
-def _start_tag(element: etree._Element, local: str, empty: bool) -> str:
-    name = f"{element.prefix}:{local}" if element.prefix else local
-    parts = ["<", name]
-    items = element.items()
+def _start_tag(element: etree._Element, name: str, items: list[tuple[str, str]]) -> str:
+    """`<name a="1" b="2"`: attributes sorted by name, `&` and `"` escaped (as Arelle)."""
+    key = (name, *items)
+    known = _STARTS.get(key)
+    if known is not None:
+        return known
     if len(items) > 1:
-        items.sort(key=_first)
-    for key, value in items:
-        if key[0] == "{":
-            key = _qname(element, key)
+        items.sort()  # names are unique: the values never decide
+    parts = ["<", name]
+    for attribute, value in items:
+        if attribute[0] == "{":
+            attribute = _qname(element, attribute)
         if "&" in value or '"' in value:
             value = value.replace("&", "&amp;").replace('"', "&quot;")
-        parts.append(f' {key}="{value}"')
-    if empty:
-        parts.append("/" if local in _SELF_CLOSING else f"></{name}")
-    parts.append(">")
-    return "".join(parts)
+        parts.append(f' {attribute}="{value}"')
+    start = "".join(parts)
+    if len(_STARTS) > 20_000:
+        _STARTS.clear()
+    _STARTS[key] = start
+    return start
 
 
-def _collect(element: etree._Element, escape: bool, out: list[str]) -> None:
-    """Append the text (and, escaping, the markup) of `element`'s content to `out`."""
+def _plain(element: etree._Element, out: list[str]) -> None:
+    """Append the text of `element`'s content, ix:exclude left out, to `out`."""
+    append = out.append
     if element.text:
-        out.append(element.text.translate(_ESCAPE_TEXT) if escape else element.text)
+        append(element.text)
     for child in element:
         tag = child.tag
-        if isinstance(tag, str):
-            is_ix, local = _tag_info(tag)
-            if not (is_ix and local.lower() == "exclude"):
-                if escape and not is_ix:
-                    at = len(out)
-                    out.append("")  # the start tag, once we know whether the element is empty
-                    _collect(child, escape, out)
-                    empty = len(out) == at + 1
-                    out[at] = _start_tag(child, local, empty)
-                    if not empty:
-                        prefix = child.prefix
-                        out.append(f"</{prefix}:{local}>" if prefix else f"</{local}>")
-                else:
-                    _collect(child, escape, out)
+        if isinstance(tag, str) and not _is_exclude(tag):
+            if len(child):
+                _plain(child, out)
+            elif child.text:
+                append(child.text)
         if child.tail:
-            out.append(child.tail.translate(_ESCAPE_TEXT) if escape else child.tail)
+            append(child.tail)
+
+
+# attributes holding URIs, resolved against the document's <base href> when escaped (as Arelle)
+_URI_ATTRIBUTES = {"a": {"href"}, "area": {"href"}, "blockquote": {"cite"}, "del": {"cite"},
+                   "form": {"action"}, "input": {"src", "usemap"}, "ins": {"cite"},
+                   "img": {"src", "longdesc", "usemap"}, "q": {"cite"},
+                   "object": {"codebase", "classid", "data", "archive", "usemap"}}
+
+
+def _resolve(element: etree._Element, local: str, name: str, value: str, base: str) -> str:
+    if name == "archive":  # a list of URIs
+        return " ".join(_resolve(element, local, "archiveListElement", v, base)
+                        for v in value.split())
+    if local == "object" and name in ("classid", "data", "archiveListElement") and \
+            element.get("codebase"):
+        return value  # relative to the codebase, itself resolved
+    if urlsplit(value).scheme:
+        return value
+    return urljoin(base, value).replace(" ", "%20")
+
+
+def _with_base(element: etree._Element, local: str, items: list[tuple[str, str]],
+               base: str) -> list[tuple[str, str]]:
+    names = _URI_ATTRIBUTES[local]
+    return [(key, _resolve(element, local, key, value, base) if key in names else value)
+            for key, value in items]
+
+
+def _escaped(element: etree._Element, out: list[str], base: str = "") -> None:
+    """Append `element`'s content as escaped markup (nested ix elements give their content,
+    ix:exclude nothing; with a document `base`, relative URIs resolved) to `out`: the hot
+    loop of a filing's text blocks."""
+    append = out.append
+    text = element.text
+    if text:
+        append(text.translate(_ESCAPE_TEXT))
+    for child in element:
+        tag = child.tag
+        info = _LOCAL_CACHE.get(tag)
+        if info is None and isinstance(tag, str):
+            info = _tag_info(tag)
+        if info is not None:
+            is_ix, local = info
+            if not is_ix:
+                prefix = child.prefix
+                name = f"{prefix}:{local}" if prefix else local
+                items = child.items()
+                if base and items and local in _URI_ATTRIBUTES:
+                    items = _with_base(child, local, items, base)
+                start = _start_tag(child, name, items) if items else "<" + name
+                if len(child):
+                    at = len(out)
+                    append(start + ">")
+                    _escaped(child, out, base)
+                    if len(out) == at + 1 and local in _SELF_CLOSING:  # nothing came of it
+                        out[at] = start + "/>"
+                    else:
+                        append(f"</{name}>")
+                elif child.text:
+                    append(f"{start}>{child.text.translate(_ESCAPE_TEXT)}</{name}>")
+                elif local in _SELF_CLOSING:
+                    append(start + "/>")
+                else:
+                    append(f"{start}></{name}>")
+            elif local.lower() != "exclude":
+                _escaped(child, out, base)
+        if child.tail:
+            append(child.tail.translate(_ESCAPE_TEXT))
+
+
+def _is_exclude(tag: str) -> bool:
+    is_ix, local = _tag_info(tag)
+    return is_ix and local.lower() == "exclude"
 
 
 def inner_text(element: etree._Element, escape: bool = False,
                next_part: Callable[[etree._Element], etree._Element | None] | None = None,
-               ) -> str:
+               base: str = "") -> str:
     """The fact's text; `next_part(element)` gives the continuation of a part (or None).
 
     Escaped, nested XHTML elements are written back as markup (attributes sorted, `&` and
-    `"` escaped, empty elements as `<br/>` or `<p ...></p>`); nested ix elements give their
-    text only; ix:exclude gives nothing.
+    `"` escaped, empty elements as `<br/>` or `<p ...></p>`, relative URIs resolved against
+    `base`, the document's `<base href>`); nested ix elements give their text only;
+    ix:exclude gives nothing.
     """
     if not escape and not len(element) and next_part is None:
         return element.text or ""
     out: list[str] = []
     part: etree._Element | None = element
     while part is not None:
-        _collect(part, escape, out)
+        if escape:
+            _escaped(part, out, base)
+        else:
+            _plain(part, out)
         part = next_part(part) if next_part is not None else None
     return "".join(out)

@@ -14,11 +14,12 @@ from pathlib import Path
 from lxml import etree
 
 from finlora.errors import FilingError
+from finlora.xbrl.inline.document import InlineSet
 from finlora.xbrl.inline.text import inner_text
 from finlora.xbrl.transforms import TransformError, find_transform
 
 _COLLAPSE = re.compile(r"[ \t\r\n]+")
-_ONE = Decimal(1)
+_ONE, _MINUS_ONE = Decimal(1), Decimal(-1)
 
 
 def where(path: Path, element: etree._Element) -> str:
@@ -29,28 +30,40 @@ def where(path: Path, element: etree._Element) -> str:
     return f"{label}, line {element.sourceline})".replace("(, ", "(")
 
 
-def _transform(path: Path, element: etree._Element, text: str) -> str:
-    fmt = (element.get("format") or "").strip()
+_TRANSFORMS: dict[tuple[str, str], Callable[[str], str]] = {}
+
+
+def _transform(found: InlineSet, path: Path, element: etree._Element, fmt: str,
+               text: str) -> str:
+    fmt = fmt.strip()
     prefix, _, local = fmt.rpartition(":")
-    namespace = element.nsmap.get(prefix or None)
+    namespace = found.namespace(path, element, prefix or None)
     if namespace is None:
         raise FilingError(path, f"{where(path, element)}: format {fmt!r} uses an undeclared "
                           "prefix")
-    transform = find_transform(namespace, local)
+    transform = _TRANSFORMS.get((namespace, local))
+    if transform is None:
+        transform = find_transform(namespace, local)
+        if transform is not None:  # only known ones are kept: a document names any it likes
+            _TRANSFORMS[(namespace, local)] = transform
     if transform is None:
         raise FilingError(path, f"{where(path, element)}: unknown transform {fmt!r} "
                           f"({namespace}); engine='arelle' may know it")
+    if "\t" in text or "\n" in text or "\r" in text or "  " in text:
+        text = _COLLAPSE.sub(" ", text)
     try:
-        return transform(_COLLAPSE.sub(" ", text).strip(" "))
+        return transform(text.strip(" "))
     except (TransformError, ValueError, ArithmeticError) as exc:
         raise FilingError(path, f"{where(path, element)}: transform {fmt!r} cannot read "
                           f"{text.strip()[:60]!r}: {exc}") from exc
 
 
-def numeric_text(path: Path, element: etree._Element, is_nil: bool) -> str:
-    """The value of an `ix:nonFraction`."""
+def numeric_text(found: InlineSet, path: Path, element: etree._Element, attrs: dict[str, str],
+                 is_nil: bool) -> str:
+    """The value of an `ix:nonFraction` (`attrs`: its attributes)."""
     text = inner_text(element)
-    value = _transform(path, element, text) if element.get("format") else text
+    fmt = attrs.get("format")
+    value = _transform(found, path, element, fmt, text) if fmt else text
     if is_nil:
         return value
     try:
@@ -58,26 +71,28 @@ def numeric_text(path: Path, element: etree._Element, is_nil: bool) -> str:
     except (InvalidOperation, ValueError) as exc:
         raise FilingError(path, f"{where(path, element)}: {value.strip()[:60]!r} is not a "
                           "number (give a format)") from exc
-    scale = (element.get("scale") or "").strip()
-    try:
+    scale = (attrs.get("scale") or "").strip()
+    try:  # Decimal traps: a scale that is not a number, or a result out of range
         if scale:
             number *= 10 ** Decimal(scale)
-    except (InvalidOperation, ValueError) as exc:
-        raise FilingError(path, f"{where(path, element)}: bad scale {scale!r}") from exc
-    if element.get("sign"):
-        number = -number
-    if number.is_infinite():
-        return "-INF" if number < 0 else "INF"
-    if number.is_nan():
-        return "NaN"
-    if number == number.to_integral() and ".0" not in value:
-        number = number.quantize(_ONE)
+        number *= _MINUS_ONE if attrs.get("sign") else _ONE  # as Arelle: -0 for sign on 0
+        if number.is_infinite():
+            return "-INF" if number < 0 else "INF"
+        if number.is_nan():
+            return "NaN"
+        if number == number.to_integral() and ".0" not in value:
+            number = number.quantize(_ONE)
+    except (ArithmeticError, ValueError) as exc:
+        raise FilingError(path, f"{where(path, element)}: {value.strip()[:60]!r} with scale "
+                          f"{scale or 0!r} is not a number finlora can hold") from exc
     return f"{number:f}"
 
 
-def text_value(path: Path, element: etree._Element,
+def text_value(found: InlineSet, path: Path, element: etree._Element, attrs: dict[str, str],
                next_part: Callable[[etree._Element], etree._Element | None]) -> str:
     """The value of an `ix:nonNumeric` (continuations followed, markup kept if escaped)."""
-    escape = element.get("escape") in ("true", "1")
-    text = inner_text(element, escape=escape, next_part=next_part)
-    return _transform(path, element, text) if element.get("format") else text
+    escape = attrs.get("escape") in ("true", "1")
+    text = inner_text(element, escape=escape, next_part=next_part,
+                      base=found.base.get(path, "") if escape else "")
+    fmt = attrs.get("format")
+    return _transform(found, path, element, fmt, text) if fmt else text

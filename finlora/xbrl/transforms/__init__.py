@@ -40,12 +40,12 @@ def _registry_2() -> dict[str, Transform]:
         "nocontent": numbers.fixed(""), "booleanfalse": numbers.fixed("false"),
         "booleantrue": numbers.fixed("true"),
     }
-    table.update(dates.tr23_dates())
+    table.update(dates.tr23_dates(2))
     return table
 
 
 def _registry_3() -> dict[str, Transform]:
-    return {**_registry_2(), "numdotdecimalin": numbers.numdotdecimalin}
+    return {**_registry_2(), **dates.tr23_dates(3), "numdotdecimalin": numbers.numdotdecimalin}
 
 
 def _registry_4() -> dict[str, Transform]:
@@ -53,7 +53,7 @@ def _registry_4() -> dict[str, Transform]:
         "num-dot-decimal": numbers.num_dot_decimal,
         "num-comma-decimal": numbers.num_comma_decimal,
         "num-unit-decimal": numbers.num_unit_decimal,
-        "numdotdecimalin": numbers.numdotdecimalin,
+        "numdotdecimalin": numbers.numdotdecimalin_tr4,
         "fixed-zero": numbers.fixed("0"), "fixed-empty": numbers.fixed(""),
         "fixed-true": numbers.fixed("true"), "fixed-false": numbers.fixed("false"),
     }

@@ -70,14 +70,19 @@ def tr4_dates() -> dict[str, Callable[[str], str]]:
     for layout in layouts:
         month = "roman" if "roman" in layout else "num"
         table[f"date-{layout}"] = date_transform(f"date-{layout}", _order(layout), month)
-    named = ["day-monthname", "day-monthname-year", "monthname-year", "monthname-day",
-             "monthname-day-year", "year-monthname", "year-monthname-day",
-             "year-day-monthname"]
-    for layout in named:
-        for language in MONTHS:
+    for layout, languages in _NAMED_LAYOUTS.items():
+        for language in languages:
             name = f"date-{layout}-{language}"
             table[name] = date_transform(name, _order(layout), language)
     return table
+
+
+# The month-name layouts registries 4 and 5 define, with the languages finlora reads: no
+# others (a format the registry lacks is an unknown transform, as in Arelle). The registry's
+# year-day-monthname (lv) and year-monthname-day (hu, lt) are in no language finlora reads.
+_NAMED_LAYOUTS = {"day-monthname": tuple(MONTHS), "day-monthname-year": tuple(MONTHS),
+                  "monthname-year": tuple(MONTHS), "monthname-day": ("en",),
+                  "monthname-day-year": ("en",), "year-monthname": ("en",)}
 
 
 def _order(layout: str) -> str:
@@ -98,14 +103,16 @@ def tr1_dates() -> dict[str, Callable[[str], str]]:
     return {name: date_transform(name, order, month) for name, (order, month) in spec.items()}
 
 
-def tr23_dates() -> dict[str, Callable[[str], str]]:
-    """Registry 2 (2011-07-31) and 3 (2015-02-26) date transforms (English and numeric)."""
+def tr23_dates(registry: int) -> dict[str, Callable[[str], str]]:
+    """Registry 2 (2011-07-31) or 3 (2015-02-26) date transforms (English and numeric; the
+    Danish ones, `datemonthyear` and `dateyearmonthday` came with registry 3)."""
     spec = {"datedaymonth": ("DM", "num"), "datedaymonthen": ("DM", "en"),
             "datedaymonthyear": ("DMY", "num"), "datedaymonthyearen": ("DMY", "en"),
             "datemonthday": ("MD", "num"), "datemonthdayen": ("MD", "en"),
             "datemonthdayyear": ("MDY", "num"), "datemonthdayyearen": ("MDY", "en"),
-            "datemonthyear": ("MY", "num"), "datemonthyearen": ("MY", "en"),
-            "dateyearmonthen": ("YM", "en"), "dateyearmonthday": ("YMD", "num"),
-            "datedaymonthdk": ("DM", "da"), "datedaymonthyeardk": ("DMY", "da"),
-            "datemonthyeardk": ("MY", "da")}
+            "datemonthyearen": ("MY", "en"), "dateyearmonthen": ("YM", "en")}
+    if registry >= 3:
+        spec.update({"datemonthyear": ("MY", "num"), "dateyearmonthday": ("YMD", "num"),
+                     "datedaymonthdk": ("DM", "da"), "datedaymonthyeardk": ("DMY", "da"),
+                     "datemonthyeardk": ("MY", "da")})
     return {name: date_transform(name, order, month) for name, (order, month) in spec.items()}

@@ -25,16 +25,24 @@ def canonical(number: str) -> str:
     return f"{whole}.{fraction}" if fraction else whole
 
 
+_DELETE: dict[str, dict[int, None]] = {}
+
+
 def _strip(text: str, characters: str) -> str:
-    return text.translate({ord(c): None for c in characters})
+    """`text` without any of `characters` (translate tables built once per set)."""
+    table = _DELETE.get(characters)
+    if table is None:
+        table = _DELETE[characters] = {ord(c): None for c in characters}
+    return text.translate(table)
 
 
 # Registry 1 (2008, 2010-04-20): strict layouts, separators removed.
 _TR1 = {
     "numcommadot": (r"[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?", ",", "."),
     "numdotcomma": (r"[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?", ".", ","),
-    "numspacedot": (r"[0-9]{1,3}( [0-9]{3})*(\.[0-9]+)?", " ", "."),
-    "numspacecomma": (r"[0-9]{1,3}( [0-9]{3})*(,[0-9]+)?", " ", ","),
+    # a no-break space groups as a space does (as in Arelle): rendered HTML often has one
+    "numspacedot": (r"[0-9]{1,3}([ \xa0][0-9]{3})*(\.[0-9]+)?", " \xa0", "."),
+    "numspacecomma": (r"[0-9]{1,3}([ \xa0][0-9]{3})*(,[0-9]+)?", " \xa0", ","),
     "numcomma": (r"[0-9]+(,[0-9]+)?", "", ","),
 }
 
@@ -82,6 +90,11 @@ def numdotdecimalin(text: str) -> str:
     if not _DOT_DECIMAL_IN.fullmatch(text.strip(_WS)):
         raise _fail("numdotdecimalin", text)
     return _strip(text, ", \xa0").strip(_WS)
+
+
+def numdotdecimalin_tr4(text: str) -> str:
+    """Registries 4 and 5: the same, in canonical form ("0,100.50" → "100.5")."""
+    return canonical(numdotdecimalin(text))
 
 
 _UNIT_DECIMAL = re.compile(r"(0|[1-9][0-9]{0,2}([.,\uff0c\uff0e]?[0-9]{3})*)"
