@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -126,6 +127,7 @@ def main() -> None:
     filings = find_filings(FILINGS)
     paths = filings * args.repeat
     result: dict = {"device": name, "command": vars(args) | {"out": str(path)},
+                    "cpu_cores": os.cpu_count(), "load_avg_start": os.getloadavg(),
                     "filings": [p.name for p in filings], "rows": [], "errors": {}}
 
     def save() -> None:
@@ -150,6 +152,7 @@ def main() -> None:
             result["rows"].append(row)
             print(json.dumps(row), flush=True)
             save()
+    result["load_avg_end"] = os.getloadavg()  # 1, 5, 15 min: the machine's other work
     save()
     print(f"results: {path}")
 
