@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 GRAPH_TOKENS = 2048  # packed tokens per pass up to which the forward is replayed from a graph
+FUSED_AFTER_PROMPTS = 4096  # default `fused`: on CUDA once a state has scored this many prompts
 NF4_GRAPH_TOKENS = 1024  # the same while nf4 layers dequantize in the forward (no dense copy)
 MIN_PREFIX = 4       # shared tokens worth a prefix (computed once per run, so nearly any pays)
 
@@ -54,6 +55,7 @@ class PackedState:
         self.dense: DenseBase | None = None
         self.glue: dict[bool, Glue] = {}  # by compiled
         self.stats: dict[str, Any] = defaultdict(float)
+        self.scored = 0  # prompts scored through this state (the fused default looks at it)
 
     def clear(self) -> None:
         self.prefix, self.graphs, self.dense, self.glue = None, {}, None, {}
@@ -144,8 +146,10 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     copy of 4-bit weights (see `dense_base`); None (default): when it fits in free GPU memory
     with `DENSE_MARGIN` left, decided once per `state`. `fused` runs the glue between the
     projections as `torch.compile`d pieces (`fused_glue`; eager again if compiling fails, the
-    reason in `state.stats["fused_failure"]`); None (default): on CUDA, where the H200 bench
-    measured it fastest at every batch size (benchmarks/results/infer_h200_fused.json)."""
+    reason in `state.stats["fused_failure"]`); None (default): on CUDA once `state` has scored
+    `FUSED_AFTER_PROMPTS` prompts — fastest at every batch size on the H200
+    (benchmarks/results/infer_h200_fused.json) but ~14 s of compiling per process, which a
+    short run never earns back."""
     body, head = split_causal_lm(model)
     reason = unsupported(body)
     if reason:
@@ -161,7 +165,9 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
         nf4_inside = bool(four_bit_layers(model)) and not dense_base
         graph_tokens = NF4_GRAPH_TOKENS if nf4_inside else GRAPH_TOKENS
     glue = None
-    fused = device.type == "cuda" if fused is None else fused
+    state.scored += len(prompt_ids)
+    if fused is None:  # compiling costs ~14 s once per process: worth it for long runs only
+        fused = device.type == "cuda" and state.scored >= FUSED_AFTER_PROMPTS
     if fused and fusable(body.layers[0]) is None:
         compiled = device.type == "cuda"
         if compiled not in state.glue:

@@ -173,7 +173,8 @@ def score_sorted_batches(model: PreTrainedModel, prompt_ids: Sequence[Sequence[i
     prompt per row), "auto": packed where the architecture allows (Llama, Mistral, Qwen2).
     Packed only: `cuda_graphs` (default: on for CUDA when `prefix_cache` is given, which
     keeps the graphs), `dense_base` (a bf16 copy of nf4 weights, see `dense_base`; default:
-    when it fits in free GPU memory) and `fused` (compiled glue between projections; default: on CUDA)."""
+    when it fits in free GPU memory) and `fused` (compiled glue between projections; default: on CUDA for long runs, see
+    `packed_scoring.FUSED_AFTER_PROMPTS`)."""
     import torch
 
     if engine != "tree":

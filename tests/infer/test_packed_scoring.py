@@ -144,6 +144,7 @@ def test_dense_copy_of_nf4_weights_scores_like_the_nf4_layers(tiny_llama):
     assert dense_bytes(model) == linear.weight.numel() * 4  # what the default checks for
     assert not dense_fits(model)  # on the CPU: the default leaves nf4 layers as they are
     assert "forward" not in vars(layer)  # the nf4 layer is itself again afterwards
+    assert mlp.up_proj is layer  # and back in its place (the copy swapped it out while active)
     for (_, a), (_, b) in zip(nf4, dense, strict=True):
         assert a == pytest.approx(b, abs=1e-4)
 
@@ -177,3 +178,15 @@ def test_compiled_glue_gives_the_eager_hidden_states(tiny_llama):
             got = packed_hidden(body, *args, glue)
             assert glue.failure is None
             torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
+def test_compiled_glue_is_off_by_default_for_short_runs_and_on_the_cpu(tiny_llama):
+    from finlora.infer.packed_scoring import FUSED_AFTER_PROMPTS
+
+    prompts = _prompts(5, 12, seed=3)
+    labels = [[[7], [9]]] * 5
+    state = PackedState()
+    score_packed(tiny_llama, prompts, labels, batch_size=5, pad_id=0, state=state)
+    score_packed(tiny_llama, prompts, labels, batch_size=5, pad_id=0, state=state)
+    assert state.scored == 10 < FUSED_AFTER_PROMPTS
+    assert state.glue == {}  # nothing compiled (nor uncompiled glue built) by default here
