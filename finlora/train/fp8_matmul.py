@@ -18,11 +18,17 @@ E4M3_MAX = torch.finfo(E4M3).max  # 448
 E5M2_MAX = torch.finfo(E5M2).max  # 57344
 
 
+def to_fp8(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The one rounding step of every quantizer here (a test swaps it for the identity, to
+    check that the scales and layouts alone reproduce the bf16 matmuls)."""
+    return x.to(dtype)
+
+
 def quantize_weight(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(e4m3 weight (out, in), fp32 scale per output channel (out,)): weight ≈ q * scale."""
     w = weight.detach().float()
     scale = (w.abs().amax(dim=1) / E4M3_MAX).clamp_(min=1e-12)
-    q = (w / scale[:, None]).clamp_(-E4M3_MAX, E4M3_MAX).to(E4M3)
+    q = to_fp8((w / scale[:, None]).clamp_(-E4M3_MAX, E4M3_MAX), E4M3)
     return q, scale
 
 
@@ -30,14 +36,14 @@ def quantize_rows(x: torch.Tensor, dtype: torch.dtype = E4M3) -> tuple[torch.Ten
     """(fp8 x, fp32 scale per row (rows, 1)): x ≈ q * scale, each row scaled to fp8's range."""
     top = torch.finfo(dtype).max
     scale = (x.detach().abs().amax(dim=-1, keepdim=True).float() / top).clamp_(min=1e-12)
-    return (x.float() / scale).clamp_(-top, top).to(dtype), scale
+    return to_fp8((x.float() / scale).clamp_(-top, top), dtype), scale
 
 
 def quantize_tensor(x: torch.Tensor, dtype: torch.dtype = E5M2) -> tuple[torch.Tensor, torch.Tensor]:
     """(fp8 x, fp32 scalar scale): one scale for the whole tensor."""
     top = torch.finfo(dtype).max
     scale = (x.detach().abs().amax().float() / top).clamp_(min=1e-12)
-    return (x.float() / scale).clamp_(-top, top).to(dtype), scale
+    return to_fp8((x.float() / scale).clamp_(-top, top), dtype), scale
 
 
 def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: torch.Tensor,

@@ -1,7 +1,8 @@
 """The fp8 base path on CUDA (train/fp8_base.py, Hopper / Ada only): `torch._scaled_mm`
 computes what the CPU emulation of the same fp8 values computes (layouts and scales right),
 and the fused fp8 layer and model stay within fp8's rounding of the bf16 ones (e4m3: at most
-2^-4 relative per value, e5m2 for the input gradient: 2^-3)."""
+2^-4 relative per value, e5m2 for the input gradient: 2^-3). That the scales and layouts
+alone reproduce bf16 (rounding taken out) is checked on CPU, tests/train/test_fp8_base.py."""
 
 from __future__ import annotations
 
@@ -71,4 +72,14 @@ def test_fp8_model_trains_like_bf16(tiny_llama_path, quantization, compiled) -> 
     (bf16_loss, bf16_grads), (fp8_loss, fp8_grads) = results["compute"], results["fp8"]
     assert fp8_loss == pytest.approx(bf16_loss, rel=2e-2)
     assert fp8_loss != bf16_loss  # fp8 really ran
-    assert relative_difference(fp8_grads, bf16_grads) < 2.0 ** -3
+    # Bound: one fp8 matmul's result carries three roundings, x and W in e4m3 (<= 2^-4 each)
+    # and, in the input gradient, grad_y in e5m2 (<= 2^-3); to first order its relative error
+    # is at most their sum, 2^-4 + 2^-4 + 2^-3 = 2^-2. A LoRA gradient of layer 0 goes through
+    # up to 14 such matmuls forward and back, but their errors are independent and of random
+    # sign, so they add in quadrature and average out in the products: the whole gradient
+    # stays below one matmul's worst case. Measured (tiny Llama, this batch): 0.132-0.140 on
+    # the H200 (2026-12-02); 0.135 in the CPU emulation, whose parts are 0.092 (W rounded
+    # only), 0.071 (x only), 0.079 (grad_y only; 0.038 with e4m3 instead, one bit more:
+    # rounding, not a bug) and 0.012 with no rounding at all. (The earlier bound 2^-3 was one
+    # value's e5m2 rounding, not a whole model's.) A wrong scale or layout gives order 1.
+    assert 2.0 ** -5 < relative_difference(fp8_grads, bf16_grads) < 2.0 ** -2

@@ -100,6 +100,34 @@ def test_fused_layer_with_fp8_base_trains_like_bf16(monkeypatch) -> None:
         assert _relative(grads[name], ref_grads[name]) < E5M2_ROUNDING, name
 
 
+def test_without_fp8_rounding_the_scales_and_layouts_give_the_bf16_layer(monkeypatch) -> None:
+    """The fp8 path with its one rounding step (`to_fp8`) made the identity: what remains are
+    the scales (per token, per channel, per tensor), the transposes and the fp32 products, and
+    those must give the bf16 layer's output and gradients up to bf16 rounding. A wrong scale or
+    layout shows here as an error of order 1, not hidden in fp8's rounding (2^-4 .. 2^-3)."""
+    model = _lora_model()
+    with torch.no_grad():  # output channels of very different size: their scales must matter
+        model.base_model.model.up.base_layer.weight.mul_(torch.logspace(-2, 1, 96)[:, None])
+    x = torch.randn(3, 20, 64, dtype=torch.bfloat16, requires_grad=True)  # grad_x: fp8 too
+
+    def loss_and_grads() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        model.zero_grad(set_to_none=True)
+        x.grad = None
+        out = model(x)
+        out.float().pow(2).mean().backward()
+        return out.detach(), {"x": x.grad.clone(), **{
+            n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}}
+
+    ref_out, ref_grads = loss_and_grads()
+    monkeypatch.setattr("finlora.train.fp8_base.check_fp8_device", lambda device: None)
+    monkeypatch.setattr("finlora.train.fp8_matmul.to_fp8", lambda x, dtype: x)
+    assert use_fp8_base(model, "cpu") == 1
+    out, grads = loss_and_grads()
+    assert _relative(out, ref_out) < 2.0 ** -7  # bf16: 2^-8 per value
+    for name in grads:
+        assert _relative(grads[name], ref_grads[name]) < 2.0 ** -7, name
+
+
 def test_shape_rule_of_scaled_mm() -> None:
     assert fp8_shape_ok(576, 1536) and fp8_shape_ok(192, 576)  # SmolLM2-135M's layers
     assert not fp8_shape_ok(40, 64) and not fp8_shape_ok(64, 40)
