@@ -40,3 +40,22 @@ class FinLoRAStyleQuestions(XBRLExtraction):
 
     def load(self, split="test", limit=None) -> list[Example]:  # noqa: ARG002 - one set
         return self.examples[:limit] if limit else self.examples
+
+
+def missing_filings(folders: list[str]) -> list[str]:
+    """The folders of `folders` that are absent under examples/filings or empty."""
+    return [f for f in folders if not (FILINGS / f).is_dir() or not any((FILINGS / f).iterdir())]
+
+
+def check_filings(folders: list[str], need: bool) -> bool:
+    """True when every filing of `folders` is there. Otherwise: SystemExit naming them when
+    `need` (training needs them), else a warning and False (their question sets are skipped)."""
+    missing = missing_filings(folders)
+    if not missing:
+        return True
+    message = (f"{FILINGS}: filing folders missing or empty: {', '.join(missing)} "
+               "(copy examples/filings along with the scripts)")
+    if need:
+        raise SystemExit(f"error: {message}")
+    print(f"warning: {message}; their question sets are skipped", flush=True)
+    return False

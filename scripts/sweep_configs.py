@@ -39,8 +39,9 @@ CONFIGS: dict[str, list[str]] = {
     "finer-k10-e20": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20"],
     "finer-k5-e20-lr5e-4": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20",
                             "--lr", "5e-4", "--retrieval-k", "5"],
+    # k=20 lists ~60 tags per prompt: FiNER's longest train prompt is 2129 tokens
     "finer-k20-e20": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20",
-                      "--retrieval-k", "20"],
+                      "--retrieval-k", "20", "--max-seq-len", "2560"],
     # NER
     "ner-r8-e4": ["--only", "ner", "--epochs", "4"],
     # XBRL extraction: the shipped adapter, grounded and free generation (no training)

@@ -4,10 +4,14 @@ run at a deadline (so a sweep that runs out of time still has each run's best ep
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from finlora.atomic import write_text_atomically
 from finlora.tasks.base import Example, Split, Task
 from finlora.train.class_balance import Rebalanced
 from finlora.train.recipe_options import BestOnDev, EpochEnd
@@ -48,3 +52,25 @@ class SavingBestOnDev(BestOnDev):
         if self.deadline is not None and not end.final and time.perf_counter() > self.deadline:
             self.stopped_at = end.epoch
             raise Deadline(f"stopped after epoch {end.epoch}")
+
+
+def record_metadata(folder: Path, task_list: Sequence[Task], config: Any, extra: dict[str, Any],
+                    metrics: dict[str, Any] | None = None) -> Path:
+    """`folder`'s finlora_metadata.json with `extra` keys added (the command, the tag-retrieval
+    k, the dev curve). A run stopped at its deadline has none (finetune() writes it at the
+    end): it is rebuilt from the same tasks and config (the data hash and tokenizer fingerprint
+    of the tokenized train split, as finetune() computes them), with `metrics`."""
+    from finlora.models import resolve_model
+    from finlora.train.recipe import run_metadata, setup_data
+
+    path = folder / "finlora_metadata.json"
+    if path.is_file():
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        model_path = str(resolve_model(None))
+        data = setup_data(task_list, model_path, config, world_size=1)
+        meta = run_metadata(task_list, None, model_path, config, data,
+                            SimpleNamespace(world_size=1), metrics or {})  # type: ignore[arg-type]
+    meta.update(extra)
+    write_text_atomically(path, json.dumps(meta, indent=2) + "\n")
+    return path

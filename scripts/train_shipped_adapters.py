@@ -9,16 +9,16 @@ Groups (adapter folders under OUT/adapters/, one results JSON OUT/results-<tag>.
                 (`--sentiment single`: one adapter per task; `both`: the two side by side).
   ner           adapter `ner`: FinLoRA's NER train split.
   tagging       adapter `xbrl-tagging`: FiNER train split with retrieved candidate tags
-                (top-10 per numeral), evaluated on FiNER and FNXL (retrieved tags too).
+                (top-k per numeral, --retrieval-k, default 10; the k goes into the
+                adapter's metadata, which `finlora eval` reads), evaluated on FiNER and FNXL.
   xbrl          adapter `xbrl-extraction`: questions built from four bundled filings
                 (finlora's own, and FinLoRA-shaped tag questions over ~60 facts); evaluated on
                 the two held-out filings and on FinLoRA's xbrl_tags / xbrl_value /
                 xbrl_formula sets, grounded and by free generation.
 
-Every test split is scored for the base model (unless --no-base), the adapter and the
-majority class of the train split, with accuracy, macro F1 and MCC. With --dev-select (the
-default) the adapter is scored on the dev split after each epoch and the best epoch's weights
-are kept: model selection on dev, never on test. The XBRL group has no dev split (fixed epochs).
+Test splits: base (unless --no-base), adapter and train-majority class; accuracy, macro F1,
+MCC. Dev selection (default): the best dev epoch's weights are kept, never chosen on test
+(the XBRL group has no dev split: fixed epochs).
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import shipped_helpers as helpers
-from shipped_xbrl_sets import HELD_OUT_FILINGS, TRAIN_FILINGS, FilingQuestions
+from shipped_xbrl_sets import HELD_OUT_FILINGS, TRAIN_FILINGS, FilingQuestions, check_filings
 from shipped_xbrl_sets import FinLoRAStyleQuestions as StyleQuestions
-from train_levers import Deadline, SavingBestOnDev, Upweighted
+from train_levers import Deadline, SavingBestOnDev, Upweighted, record_metadata
+from train_shipped_args import build_parser
 
 from finlora import tasks
 from finlora.atomic import write_text_atomically
@@ -90,7 +91,8 @@ class Run:
         values = {**COMMON, **RECIPES[group], "lr_schedule": a.schedule,
                   "label_smoothing": a.label_smoothing}
         for key, value in (("rank", a.rank), ("alpha", a.alpha), ("target_modules", a.targets),
-                           ("epochs", a.epochs), ("learning_rate", a.lr)):
+                           ("epochs", a.epochs), ("learning_rate", a.lr),
+                           ("max_seq_len", a.max_seq_len)):
             if value is not None:
                 values[key] = value
         if a.smoke:
@@ -128,6 +130,11 @@ class Run:
             "dev_per_task": scorer.per_task if scorer else None,
             "best_epoch": hook.best_epoch if hook else None}
         helpers.to_bf16(folder)
+        extra: dict[str, Any] = {"command": a.command_line, **({"dev_curve": hook.history,
+                                 "best_epoch": hook.best_epoch} if hook else {})}
+        if group == "tagging":  # inference reads it (finlora.tasks.xbrl_tagging_adapter)
+            extra["retrieval_k"] = task_list[0].retrieval_k
+        record_metadata(folder, wrapped, self.config(group), extra, metrics)
         self.adapters.append(folder)
         self.save()
         return folder
@@ -202,7 +209,12 @@ def run_group(run: Run, group: str) -> None:
         adapter = run.train("xbrl-tagging", group, [tasks.get("finer", **k)], True)
         run.evaluate(group, adapter, [tasks.get("finer", **k), tasks.get("fnxl", **k)],
                      base=base)
-    else:
+    else:  # FinLoRA's sets need no filing; training and the held-out sets do
+        if args.adapter is None:
+            check_filings(TRAIN_FILINGS + HELD_OUT_FILINGS, need=True)
+        own = check_filings(HELD_OUT_FILINGS, need=False)
+        if not own:
+            run.results["skipped"].append("xbrl_filings_heldout, finlora_style_heldout")
         adapter = args.adapter or run.train(
             "xbrl-extraction", group, [FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"),
                                        StyleQuestions(TRAIN_FILINGS, "finlora_style_train")], False)
@@ -215,55 +227,13 @@ def run_group(run: Run, group: str) -> None:
         run.evaluate(group, adapter, [
             FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout"),
             StyleQuestions(HELD_OUT_FILINGS, "finlora_style_heldout", per_label=1),
-            *finlora_sets], base=base)
+        ] * own + finlora_sets, base=base)
 
 
 def main() -> None:
     import sys
 
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", default=",".join(GROUPS), help=f"groups among {GROUPS}")
-    parser.add_argument("--tag", default="run", help="names the results file")
-    parser.add_argument("--pack", type=Path, default=None,
-                        help="also tar the adapters (bf16) into ≤15 MiB tars in this folder")
-    parser.add_argument("--rank", type=int, default=None)
-    parser.add_argument("--alpha", type=float, default=None)
-    parser.add_argument("--targets", choices=["attention", "all-linear"], default=None)
-    parser.add_argument("--epochs", type=float, default=None)
-    parser.add_argument("--lr", type=float, default=None)
-    parser.add_argument("--schedule", choices=["cosine", "linear", "constant"], default="cosine")
-    parser.add_argument("--label-smoothing", type=float, default=0.0)
-    parser.add_argument("--class-balance", type=float, default=0.0,
-                        help="resample classes towards balance: 0 off, 0.5 sqrt, 1 full")
-    parser.add_argument("--sentiment", choices=["multi", "single", "both"], default="multi")
-    parser.add_argument("--sentiment-tasks", default=",".join(SENTIMENT_TASKS),
-                        help="the sentiment tasks to train and score")
-    parser.add_argument("--fiqa-weight", type=int, default=1,
-                        help="repeat FiQA's train split this many times (141 rows)")
-    parser.add_argument("--retrieval-k", type=int, default=None,
-                        help="FiNER / FNXL candidate tags per numeral (0: every tag; "
-                             "default: the registry's 10)")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="also score label tasks with calibrated scoring (content-free)")
-    parser.add_argument("--adapter", type=Path, default=None,
-                        help="xbrl group: evaluate this adapter instead of training one")
-    parser.add_argument("--train-budget-s", type=float, default=None,
-                        help="stop training at the first epoch end after this many seconds "
-                             "(the best dev epoch so far is kept and scored)")
-    parser.add_argument("--dev-limit", type=int, default=None,
-                        help="score at most this many dev examples per task per epoch")
-    parser.add_argument("--no-dev-select", dest="dev_select", action="store_false")
-    parser.add_argument("--no-base", action="store_true", help="skip the base-model scores")
-    parser.add_argument("--no-free", dest="free", action="store_false",
-                        help="skip free generation on FinLoRA's xbrl_value / xbrl_formula")
-    parser.add_argument("--budget-s", type=float, default=None,
-                        help="start no further group after this many seconds")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="evaluation batch size (default: 64 sentiment / NER, 8 XBRL)")
-    parser.add_argument("--eval-limit", type=int, default=None)
-    parser.add_argument("--smoke", action="store_true", help="2 steps, 4 examples, 2 to score")
+    parser = build_parser(__doc__, list(GROUPS), list(SENTIMENT_TASKS))
     args = parser.parse_args()
     args.command_line = "python " + " ".join(sys.argv)
     groups = args.only.split(",")

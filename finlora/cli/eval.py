@@ -53,6 +53,7 @@ def command(task_names: str, suite: str | None, data: Path | None, model: str | 
     from finlora.evaluation.harness import SHIPPED, load_examples
     from finlora.evaluation.shipped import shipped_adapter_for
     from finlora.infer import Predictor
+    from finlora.tasks.xbrl_tagging_adapter import use_adapter_retrieval_k
 
     names = expand_task_names([suite] if suite else task_names.split(","))
     if data is not None and len(names) != 1:
@@ -65,6 +66,7 @@ def command(task_names: str, suite: str | None, data: Path | None, model: str | 
     use: dict[str, str] = {}
     for task in task_objects if adapter else []:
         folder = shipped_adapter_for(task) if adapter == SHIPPED else Path(adapter)
+        use_adapter_retrieval_k(task, folder)  # FiNER / FNXL: the k the adapter trained with
         key = folder.name if adapter == SHIPPED else "finetuned"
         folders[key], use[task.name] = str(folder), key
     variants = ["finetuned"] if adapter else []

@@ -51,8 +51,12 @@ class Rebalanced(Task):
         examples = self.task.load(split, limit)
         return rebalance(examples, self.power, self.seed) if split == "train" else examples
 
-    def __getattr__(self, name: str) -> Any:  # candidates, answer_space, render, parse, score
+    def __getattr__(self, name: str) -> Any:  # attributes Task does not define
         return getattr(self.task, name)
+
+    # Task's own methods are found on the class before __getattr__: each is passed on here
+    def from_finlora_rows(self, examples: list[Example]) -> list[Example]:
+        return self.task.from_finlora_rows(examples)
 
     def candidates(self, example: Example) -> Any:
         return self.task.candidates(example)

@@ -22,9 +22,12 @@ def test_shipped_adapters_are_small_standard_peft_folders() -> None:
         assert {"adapter_config.json", "adapter_model.safetensors", "finlora_metadata.json",
                 "README.md"} <= files
         assert not any(name.endswith((".bin", ".pt")) for name in files)
-        assert (folder / "adapter_model.safetensors").stat().st_size < 6 * 2**20
+        # rank 8 bf16 on all linear layers: 4.7 MiB; xbrl-tagging is rank 16 (9.4 MiB)
+        assert (folder / "adapter_model.safetensors").stat().st_size < 10 * 2**20
         meta = json.loads((folder / "finlora_metadata.json").read_text())
-        assert meta["config"]["rank"] == 8 and meta["base_model"].startswith("embedded:")
+        peft_config = json.loads((folder / "adapter_config.json").read_text())
+        assert meta["config"]["rank"] == peft_config["r"] in (8, 16)
+        assert meta["base_model"].startswith("embedded:")
 
 
 @pytest.mark.slow

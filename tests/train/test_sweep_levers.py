@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -54,3 +55,36 @@ def test_best_per_task_chooses_on_dev_not_test() -> None:
     best = best_per_task(rows)
     assert best["fpb"]["config"] == "b"
     assert "xbrl_tags" not in best
+
+
+def test_rebuilt_metadata_matches_what_the_gpu_run_wrote(tmp_path: Path) -> None:
+    # a run stopped at its deadline has no metadata; the rebuilt one must agree with finetune's
+    from train_levers import record_metadata
+
+    from finlora import tasks
+    from finlora.models import shipped_adapters
+    from finlora.train import TrainConfig
+
+    shipped = {p.name: p for p in shipped_adapters()}["ner"]
+    written = json.loads((shipped / "finlora_metadata.json").read_text())  # by the H200 run
+    config = TrainConfig.build(**{k: v for k, v in written["config"].items()
+                                  if k in TrainConfig.model_fields})
+    path = record_metadata(tmp_path, [tasks.get("ner")], config, {"retrieval_k": None})
+    rebuilt = json.loads(path.read_text())
+    assert rebuilt["data_hash"] == written["data_hash"]
+    assert rebuilt["tokenizer"] == written["tokenizer"]
+    assert rebuilt["n_examples"] == written["n_examples"] and rebuilt["retrieval_k"] is None
+
+
+def test_missing_filings_fail_early_or_are_skipped(tmp_path: Path, monkeypatch) -> None:
+    import shipped_xbrl_sets
+
+    (tmp_path / "present").mkdir()
+    (tmp_path / "present" / "filing.htm").write_text("<html/>")
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setattr(shipped_xbrl_sets, "FILINGS", tmp_path)
+    assert shipped_xbrl_sets.missing_filings(["present", "empty", "absent"]) == ["empty", "absent"]
+    assert shipped_xbrl_sets.check_filings(["present"], need=True)
+    assert not shipped_xbrl_sets.check_filings(["present", "absent"], need=False)
+    with pytest.raises(SystemExit, match="absent"):
+        shipped_xbrl_sets.check_filings(["absent"], need=True)
