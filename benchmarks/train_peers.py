@@ -8,9 +8,9 @@ Trainer applies them to a PEFT model, undone after it), `unsloth` (when importab
 process of its own: `unsloth_peer.py`; never a finlora dependency).
 
 Loss parity: every path starts from one shared LoRA init, takes `--parity-steps` AdamW steps at
-dropout 0 on one batch of 8 FPB-length examples; per-step losses further than `--parity-tol`
-from stock's (HF, padded) flag the path. Headline: finlora against a case's fastest peer.
-"""
+dropout 0, a new batch of 8 FPB-length examples each step; per-step losses further than
+`--parity-tol` from stock's (HF, padded) flag the path. Headline: each finlora path against a
+case's fastest peer."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 import torch
 from torch import nn
 
-IGNORE = -100
+from finlora.train.data import IGNORE_INDEX
+
 PEERS = ("hf-packed", "hf-packed-liger", "unsloth")
 PARITY_REFERENCE = "stock"
 SETUPS = {  # what each path runs, recorded in the results JSON
@@ -32,12 +33,9 @@ SETUPS = {  # what each path runs, recorded in the results JSON
     "finlora-static": "finlora, each step one row of a fixed token budget, CUDA-graph captured",
     "stock": "transformers + peft, right-padded micro-batches, model(...).loss, AdamW",
     "stock-qlora": "stock after peft's prepare_model_for_kbit_training (fp32 norms / head)",
-    "hf-packed": "transformers + peft, the step as one row (position ids restart: packed mask, "
-                 "sdpa), model(...).loss, AdamW",
-    "hf-packed-liger": "hf-packed + Liger apply_liger_kernel_to_llama(model=base): RoPE, RMSNorm, "
-                       "SwiGLU, fused linear cross-entropy",
-    "unsloth": "Unsloth FastLanguageModel nf4, LoRA without gradient checkpointing, the faster "
-               "of a packed row and padded micro-batches per case (its fast LoRA path at dropout 0)",
+    "hf-packed": "transformers + peft, the step as one row (position ids restart), model(...).loss",
+    "hf-packed-liger": "hf-packed + Liger kernels: RoPE, RMSNorm, SwiGLU, fused linear CE",
+    "unsloth": "Unsloth nf4 LoRA, no checkpointing, best of packed row / padded batches per case",
 }
 
 
@@ -50,7 +48,7 @@ def packed_row(examples: list[tuple[list[int], int]], device) -> dict[str, torch
     for tokens, answer in examples:
         ids += tokens
         positions += range(len(tokens))
-        labels += [IGNORE] * (len(tokens) - answer) + tokens[len(tokens) - answer:]
+        labels += [IGNORE_INDEX] * (len(tokens) - answer) + tokens[len(tokens) - answer:]
 
     def row(values: list[int]) -> torch.Tensor:
         return torch.tensor([values], dtype=torch.long, device=device)
@@ -133,8 +131,7 @@ def parity_losses(path: str, model: nn.Module, init: dict[str, torch.Tensor],
     set_dropout(model, 0.0)
     load_lora(model, init)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr)
-    losses = []
+    optimizer, losses = torch.optim.AdamW(params, lr=lr), []
     for i in range(steps):
         with kernels(path, model):
             loss = step(path, [examples[i % len(examples)]])
@@ -148,7 +145,7 @@ def parity_losses(path: str, model: nn.Module, init: dict[str, torch.Tensor],
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The bench's options for the peers' protocol: loss parity and a time budget."""
     parser.add_argument("--parity-steps", type=int, default=5,
-                        help="AdamW steps of the loss-parity check (same batch, dropout 0)")
+                        help="AdamW steps of the loss-parity check (a new batch each, dropout 0)")
     parser.add_argument("--parity-lr", type=float, default=1e-3,
                         help="learning rate of the parity steps (high enough to move the loss)")
     parser.add_argument("--parity-tol", type=float, default=0.05,
@@ -273,12 +270,13 @@ def print_report(results: list[dict], heads: list[dict], parity: dict) -> None:
             verdict = parity["agrees"].get(path)
             mark = "" if verdict is None else ("  agrees" if verdict else "  DISAGREES")
             print(f"  {path:16} {curve}  max |diff| {parity['max_abs_diff'].get(path, 0)}{mark}")
+    own = parity.get("agrees", {})
     for h in heads:
         memory = (f"; peak {h['finlora_peak_gib']} vs {h['peer_peak_gib']} GiB "
                   f"({h['memory_ratio']:.2f}×)" if "memory_ratio" in h else "")
         print(f"headline {h['case']} dropout {h['dropout']}: {h['finlora_path']} "
-              f"{h['finlora_tokens_per_s']:,.0f}"
-              f" tokens/s = {h['speedup']:.2f}× the fastest peer, {h['fastest_peer']} "
+              f"{h['finlora_tokens_per_s']:,.0f} tokens/s (parity {own.get(h['finlora_path'])}) = "
+              f"{h['speedup']:.2f}× the fastest peer, {h['fastest_peer']} "
               f"({h['peer_tokens_per_s']:,.0f}, parity {h['peer_parity']}){memory}", flush=True)
 
 
