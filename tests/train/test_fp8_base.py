@@ -165,7 +165,9 @@ def test_cli_flag_sets_the_option(monkeypatch) -> None:
         seen["config"] = config
         raise ConfigError("stop here")
 
-    monkeypatch.setattr("finlora.train.finetune", fake_finetune)
+    # where the function lives: patching the lazy `finlora.train.finetune` export would leave a
+    # real attribute behind on undo, which every later lookup would then find
+    monkeypatch.setattr("finlora.train.recipe.finetune", fake_finetune)
     CliRunner().invoke(command, ["--task", "fpb", "--fp8-base"])
     assert seen["config"].base_precision == "fp8"
     CliRunner().invoke(command, ["--task", "fpb"])
