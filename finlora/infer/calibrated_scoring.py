@@ -48,4 +48,3 @@ def calibrated(results: Sequence[LabelScores], baselines: Sequence[LabelScores],
         scores = tuple(s - b for s, b in zip(got.scores, base.scores, strict=True))
         out.append(LabelScores(got.labels, scores, got.log_likelihoods, base.log_likelihoods))
     return out
-

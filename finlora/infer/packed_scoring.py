@@ -12,7 +12,8 @@ batch). Passes up to `graph_tokens` tokens replay a CUDA graph, larger ones run 
 H200 (benchmarks/results/infer_h200_packed.json) graphs won at every batch in bf16 / dense
 (batch 64: 740 against 638 prompts/s), but with nf4 layers dequantizing inside the graph the
 eager path won at batch 64 (~2,700-token passes: 662 against 577) while graphs won at batch
-16 (~650-token passes: 478 against 211), hence `NF4_GRAPH_TOKENS`. `fused` runs the glue between projections compiled (`fused_glue`).
+16 (~650-token passes: 478 against 211), hence `NF4_GRAPH_TOKENS`. `fused` runs the glue
+between projections compiled (`fused_glue`).
 Scores equal a plain forward pass per prompt and label (tests/infer/test_packed_scoring.py).
 """
 
@@ -53,12 +54,14 @@ class PackedState:
         self.prefix: PrefixKV | None = None
         self.graphs: dict[tuple[bool, bool], GraphRunner] = {}  # by (dense copy, fused glue)
         self.dense: DenseBase | None = None
+        self.dense_fits: bool | None = None  # whether a dense copy fits (the default asks once)
         self.glue: dict[bool, Glue] = {}  # by compiled
         self.stats: dict[str, Any] = defaultdict(float)
         self.scored = 0  # prompts scored through this state (the fused default looks at it)
 
     def clear(self) -> None:
         self.prefix, self.graphs, self.dense, self.glue = None, {}, None, {}
+        self.dense_fits = None
 
     def reset_stats(self) -> dict[str, Any]:
         stats, self.stats = dict(self.stats), defaultdict(float)
@@ -158,12 +161,14 @@ def score_packed(model: PreTrainedModel, prompt_ids: Sequence[Sequence[int]],
     state = state if state is not None else PackedState()
     stats = state.stats
     dense: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    four_bit = bool(four_bit_layers(model))
     if dense_base is None:
-        dense_base = state.dense is not None or dense_fits(model)
-    dense_base = dense_base and bool(four_bit_layers(model))
+        if state.dense_fits is None:  # asked once per state, not on every call
+            state.dense_fits = four_bit and dense_fits(model)
+        dense_base = state.dense is not None or state.dense_fits
+    dense_base = dense_base and four_bit
     if graph_tokens is None:
-        nf4_inside = bool(four_bit_layers(model)) and not dense_base
-        graph_tokens = NF4_GRAPH_TOKENS if nf4_inside else GRAPH_TOKENS
+        graph_tokens = NF4_GRAPH_TOKENS if four_bit and not dense_base else GRAPH_TOKENS
     glue = None
     state.scored += len(prompt_ids)
     if fused is None:  # compiling costs ~14 s once per process: worth it for long runs only

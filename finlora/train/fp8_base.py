@@ -17,8 +17,9 @@ is not keeps its bf16 base matmul (`use_fp8_base` counts the layers it converted
 copy (1 byte per weight) is kept beside the base layer's own weight, which PEFT's unfused
 forward, merging and DoRA still read.
 
-The arithmetic is in fp8_matmul.py. On a CPU (tests) it runs emulated: the fp8 values (`.to(torch.float8_*)`)
-multiplied in fp32 and scaled, so its rounding matches the GPU's up to accumulation order.
+The arithmetic is in fp8_matmul.py. On a CPU (tests) it runs emulated: the fp8 values
+(`.to(torch.float8_*)`) multiplied in fp32 and scaled, so its rounding matches the GPU's up to
+accumulation order.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import torch
 from torch import nn
 
 from finlora.errors import ConfigError
-from finlora.train.fast_lora import _dense_weight
+from finlora.train.base_matmul import dense_weight
 from finlora.train.fp8_matmul import quantize_weight
 from finlora.train.fused_layers import FusedLora
 
@@ -71,7 +72,7 @@ def use_fp8_base(model: nn.Module, device: torch.device | str | None = None) -> 
     for layer in layers:
         base: Any = layer.get_base_layer()  # type: ignore[attr-defined]
         packed, scales, nf4 = base_inputs_of(layer)
-        dense = _dense_weight(base.weight if packed is None else packed, scales, nf4,
+        dense = dense_weight(base.weight if packed is None else packed, scales, nf4,
                               torch.bfloat16)
         if not fp8_shape_ok(*dense.shape):
             layer._fp8 = None  # type: ignore[attr-defined]

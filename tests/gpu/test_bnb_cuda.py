@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from finlora.train.fast_lora import _dense_weight, base_inputs
+from finlora.train.base_matmul import dense_weight
+from finlora.train.fast_lora import base_inputs
 
 pytestmark = pytest.mark.gpu
 CUDA = torch.device("cuda")
@@ -61,7 +62,7 @@ def test_nf4_dequantize_kernel_equals_the_format(nested) -> None:
                                rtol=1e-5, atol=1e-6)
     packed, scales, nf4 = base_inputs(layer)  # finlora's path: scales undone once, one kernel
     for dtype in (torch.float32, torch.bfloat16):
-        got = _dense_weight(packed, scales, nf4, dtype)
+        got = dense_weight(packed, scales, nf4, dtype)
         assert got.dtype == dtype and got.shape == (384, 1280)
         tolerance = {"rtol": 1e-5, "atol": 1e-6} if dtype == torch.float32 else {}
         torch.testing.assert_close(got.float(), want.to(dtype).float(), **tolerance)

@@ -93,12 +93,13 @@ def test_fused_layer_matches_peft_in_bf16_on_cuda(quantized) -> None:
 def test_fused_function_with_dropout_has_exact_gradients_on_cuda(quantized) -> None:
     """fp32 on CUDA: the same dropout mask (same generator state) gives the same numbers as
     plain autograd math, to float rounding."""
-    from finlora.train.fast_lora import LoRALinearFunction, _dense_weight, base_inputs
+    from finlora.train.base_matmul import dense_weight
+    from finlora.train.fast_lora import LoRALinearFunction, base_inputs
 
     layer, _ = _lora_layer(quantized, torch.float32)
     packed, scales, nf4 = base_inputs(layer.get_base_layer())
     stored = layer.get_base_layer().weight if packed is None else packed
-    weight = _dense_weight(stored, scales, nf4, torch.float32).detach()
+    weight = dense_weight(stored, scales, nf4, torch.float32).detach()
     x = torch.randn(2, 17, 256, device=CUDA, requires_grad=True)
     a = layer.lora_A["default"].weight
     b = layer.lora_B["default"].weight

@@ -64,7 +64,8 @@ def _reference_lora(x, weight, lora_a, lora_b, scaling, p):
 def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
     import bitsandbytes as bnb
 
-    from finlora.train.fast_lora import LoRALinearFunction, _dense_weight, base_inputs
+    from finlora.train.base_matmul import dense_weight
+    from finlora.train.fast_lora import LoRALinearFunction, base_inputs
 
     torch.manual_seed(0)
     dtype = torch.float32 if quantized else torch.float64
@@ -77,7 +78,7 @@ def test_fused_layer_with_dropout_has_exact_gradients(quantized) -> None:
         base = base.to("cpu")
     packed, scales, nf4 = base_inputs(base)
     stored = base.weight if packed is None else packed
-    weight = _dense_weight(stored, scales, nf4, dtype).detach()
+    weight = dense_weight(stored, scales, nf4, dtype).detach()
     if quantized:  # the cached block scales give bitsandbytes' own dequantization
         import bitsandbytes.functional as bnbf
 
