@@ -69,9 +69,65 @@ class Reader:
         self.unlabelled = 0  # facts read before the labels (at the head of `facts`)
         self.calculations: list[Calculation] = []
 
-    def element(self, element: etree._Element) -> None:
-        """One child of the root, complete."""
-        tag = element.tag
+    def read(self, elements: list[etree._Element], top: bool = True) -> None:
+        """Complete elements in document order: children of the root (`top`), or the items
+        of a tuple (facts only). A fact is built at once if its context and unit are known
+        (the common case: the hot loop of a load); else its fields are kept."""
+        concepts, periods, units, numbers = self.concepts, self.periods, self.units, self.numbers
+        append = self.facts.append
+        for element in elements:
+            tag = element.tag
+            if top and tag in (_CONTEXT, _UNIT):
+                self.context_or_unit(element, tag)
+                continue
+            attributes = dict(element.items())  # one call for all: cheaper than get()s
+            context_ref = attributes.get("contextRef")
+            if context_ref is None:
+                if top:
+                    self.other(element, tag)
+                continue
+            fields = concepts.get(tag)
+            if fields is None:
+                fields = self.concept(element)
+            is_nil = attributes.get(XSI_NIL) in _TRUE
+            value = "" if is_nil else ("".join(element.itertext()) if len(element) else
+                                       (element.text or "")).strip()
+            period = periods.get(context_ref)
+            unit_ref = attributes.get("unitRef")
+            decimals = attributes.get("decimals")
+            dec = DECIMALS.get(decimals, _MISSING)
+            measure = numeric = None
+            if unit_ref:
+                unit = units.get(unit_ref)
+                if unit is None:
+                    period = None  # waits for its unit
+                else:
+                    measure = unit.measure
+                    if not is_nil:
+                        numeric = numbers.get(value)
+                        if numeric is None:
+                            numeric = self.number(value)
+            if period is None or dec is _MISSING or numeric is _MISSING:
+                self.unusual((fields["concept"], fields["namespace"], value, context_ref,
+                              unit_ref, decimals, is_nil, attributes.get("id"),
+                              element.sourceline))
+                continue
+            values = fields.copy()
+            values.update(period)
+            values["value"] = value
+            values["numeric"] = numeric
+            values["unit"] = measure
+            values["decimals"] = dec
+            values["is_nil"] = is_nil
+            values["id"] = attributes.get("id")
+            fact = _new(Fact)  # typed above: no validation (as `instance.new_fact`, inlined)
+            SET_DICT(fact, values)
+            SET_FIELDS_SET(fact, FACT_FIELDS)
+            SET_EXTRA(fact, None)
+            SET_PRIVATE(fact, None)
+            append(fact)
+
+    def context_or_unit(self, element: etree._Element, tag: str) -> None:
         if tag == _CONTEXT:
             context = parse_context(element, self.path)
             c = context.__dict__
@@ -80,12 +136,13 @@ class Reader:
                 "period_start": c["period_start"], "period_end": c["period_end"],
                 "instant": c["instant"], "entity": c["entity"],
                 "dimensions": c["dimensions"], "context_id": c["id"]}
-        elif tag == _UNIT:
+        else:
             unit = parse_unit(element)
             self.units[unit.id] = unit
-        elif self.fact(element):
-            pass
-        elif tag in (_SCHEMA_REF, _LINKBASE_REF):
+
+    def other(self, element: etree._Element, tag: str) -> None:
+        """A child of the root that is not a context, unit or fact."""
+        if tag in (_SCHEMA_REF, _LINKBASE_REF):
             href = element.get(_HREF, "")
             check_href(self.path, href)
             if tag == _SCHEMA_REF and self.schema is None:
@@ -96,59 +153,9 @@ class Reader:
                     self.schema = target
                     self.labels, self.calculations = read_linkbases(target, schema)
                     self.unlabelled = len(self.facts)
-                    self.concepts = {}  # made without labels
+                    self.concepts.clear()  # made without labels
         elif isinstance(tag, str) and len(element):  # a tuple: its items are facts
-            for item in element.iter():
-                if item is not element:
-                    self.fact(item)
-
-    def fact(self, element: etree._Element) -> bool:
-        """Build the fact now if its context and unit are known (the common case); else keep
-        its fields. False if not a fact (no contextRef)."""
-        attributes = dict(element.items())  # one call for all: cheaper than get()s
-        context_ref = attributes.get("contextRef")
-        if context_ref is None:
-            return False
-        fields = self.concepts.get(element.tag)
-        if fields is None:
-            fields = self.concept(element)
-        is_nil = attributes.get(XSI_NIL) in _TRUE
-        value = "" if is_nil else ("".join(element.itertext()) if len(element) else
-                                   (element.text or "")).strip()
-        period = self.periods.get(context_ref)
-        unit_ref = attributes.get("unitRef")
-        decimals = attributes.get("decimals")
-        dec = DECIMALS.get(decimals, _MISSING)
-        measure = numeric = None
-        if unit_ref:
-            unit = self.units.get(unit_ref)
-            if unit is None:
-                period = None  # waits for its unit
-            else:
-                measure = unit.measure
-                if not is_nil:
-                    numeric = self.numbers.get(value)
-                    if numeric is None:
-                        numeric = self.number(value)
-        if period is None or dec is _MISSING or numeric is _MISSING:
-            self.unusual((fields["concept"], fields["namespace"], value, context_ref, unit_ref,
-                          decimals, is_nil, attributes.get("id"), element.sourceline))
-            return True
-        values = fields.copy()
-        values.update(period)
-        values["value"] = value
-        values["numeric"] = numeric
-        values["unit"] = measure
-        values["decimals"] = dec
-        values["is_nil"] = is_nil
-        values["id"] = attributes.get("id")
-        fact = _new(Fact)  # typed above: no validation (as `instance.new_fact`, inlined)
-        SET_DICT(fact, values)
-        SET_FIELDS_SET(fact, FACT_FIELDS)
-        SET_EXTRA(fact, None)
-        SET_PRIVATE(fact, None)
-        self.facts.append(fact)
-        return True
+            self.read([item for item in element.iter() if item is not element], top=False)
 
     def concept(self, element: etree._Element) -> dict:
         """Every field of a fact in declaration order, those of its concept filled in."""

@@ -135,11 +135,7 @@ def _drain(reader: Reader, root: etree._Element, keep_last: bool) -> None:
     count = len(root) - 1 if keep_last else len(root)
     if count <= 0:
         return
-    handle = reader.element
-    children = root[:count]  # a slice: cheaper than iterating
-    for child in children:
-        handle(child)
-    del children, child
+    reader.read(root[:count])  # a slice: cheaper than iterating
     del root[:count]
 
 
