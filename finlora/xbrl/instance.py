@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from lxml import etree
+from pydantic import BaseModel
 
 from finlora.errors import FilingError
 from finlora.xbrl.types import Context, Fact, Unit
@@ -42,7 +43,14 @@ _IDENTIFIER, _SEGMENT = f"{{{XBRLI}}}identifier", f"{{{XBRLI}}}segment"
 _FOREVER = f"{{{XBRLI}}}forever"
 _EXPLICIT, _TYPED = f"{{{XBRLDI}}}explicitMember", f"{{{XBRLDI}}}typedMember"
 _CONTEXT_FIELDS = set(Context.model_fields)
-_new, _set = object.__new__, object.__setattr__
+
+
+# A model instance from typed values, as `model_construct` builds it but without its per-call
+# overhead: new(Model), then its __dict__, fields-set, extra and private slots, each set by
+# the descriptor `object.__setattr__` would find along the MRO (here without the lookup).
+SET_DICT, SET_FIELDS_SET, SET_EXTRA, SET_PRIVATE = (vars(BaseModel)[name].__set__ for name in (
+    "__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"))
+_new = object.__new__
 
 
 def _date(text: str, cid: str, path: Path) -> date:
@@ -60,17 +68,20 @@ def _date(text: str, cid: str, path: Path) -> date:
 
 
 def _members(holder: etree._Element, dims: dict[str, str]) -> None:
-    for member in holder:
+    for member in holder[:]:  # a slice: cheaper than iterating
         tag = member.tag
         if tag == _EXPLICIT:
-            dims[qname_text(member, member.get("dimension", ""))] = qname_text(
-                member, member.text or "")
+            dimension = member.get("dimension", "").strip()
+            value = (member.text or "").strip()
+            dims[dimension if ":" in dimension else qname_text(member, dimension)] = (
+                value if ":" in value else qname_text(member, value))
         elif tag == _TYPED:
             dims[qname_text(member, member.get("dimension", ""))] = "".join(
                 member.itertext()).strip()
 
 
 _START, _END, _INSTANT = (f"{{{XBRLI}}}{name}" for name in ("startDate", "endDate", "instant"))
+_DATE_TAGS = (_START, _END, _INSTANT)
 
 
 def parse_context(element: etree._Element, path: Path) -> Context:
@@ -78,16 +89,15 @@ def parse_context(element: etree._Element, path: Path) -> Context:
     with the facts)."""
     cid = element.get("id") or ""
     entity = scheme = period = None
-    start = end = instant = None
-    forever = False
     dims: dict[str, str] = {}
-    for child in element:
+    for child in element[:]:  # slices: cheaper than iterating
         tag = child.tag
         if tag == _ENTITY:
-            for part in child:
-                if part.tag == _IDENTIFIER:
+            for part in child[:]:
+                tag = part.tag
+                if tag == _IDENTIFIER:
                     entity, scheme = (part.text or "").strip(), part.get("scheme")
-                elif part.tag == _SEGMENT:
+                elif tag == _SEGMENT:
                     _members(part, dims)
         elif tag == _PERIOD:
             period = child
@@ -95,23 +105,28 @@ def parse_context(element: etree._Element, path: Path) -> Context:
             _members(child, dims)
     if entity is None or period is None:
         raise FilingError(path, f"context {cid!r} lacks an entity or a period")
-    for part in period:
+    start = end = instant = None
+    forever = False
+    for part in period[:]:
         tag = part.tag
-        if tag == _END:
-            end = _date(part.text or "", cid, path)
-        elif tag == _START:
-            start = _date(part.text or "", cid, path)
-        elif tag == _INSTANT:
-            instant = _date(part.text or "", cid, path)
+        if tag in _DATE_TAGS:
+            text = part.text or ""
+            day = _DATES.get(text) or _date(text, cid, path)
+            if tag == _END:
+                end = day
+            elif tag == _START:
+                start = day
+            else:
+                instant = day
         elif tag == _FOREVER:
             forever = True
     context = _new(Context)  # typed above: no validation
-    _set(context, "__dict__", {"id": cid, "entity": entity, "scheme": scheme,
-                               "period_start": start, "period_end": end, "instant": instant,
-                               "forever": forever, "dimensions": dims})
-    _set(context, "__pydantic_fields_set__", _CONTEXT_FIELDS)
-    _set(context, "__pydantic_extra__", None)
-    _set(context, "__pydantic_private__", None)
+    SET_DICT(context, {"id": cid, "entity": entity, "scheme": scheme, "period_start": start,
+                       "period_end": end, "instant": instant, "forever": forever,
+                       "dimensions": dims})
+    SET_FIELDS_SET(context, _CONTEXT_FIELDS)
+    SET_EXTRA(context, None)
+    SET_PRIVATE(context, None)
     return context
 
 
@@ -196,50 +211,8 @@ def new_fact(values: dict) -> Fact:
     `Fact.model_construct` would build it but without its per-call overhead and with one
     shared fields-set: the hot loop of a load, and most of a fact's memory otherwise."""
     fact = _new(Fact)
-    _set(fact, "__dict__", values)
-    _set(fact, "__pydantic_fields_set__", FACT_FIELDS)
-    _set(fact, "__pydantic_extra__", None)
-    _set(fact, "__pydantic_private__", None)
+    SET_DICT(fact, values)
+    SET_FIELDS_SET(fact, FACT_FIELDS)
+    SET_EXTRA(fact, None)
+    SET_PRIVATE(fact, None)
     return fact
-
-
-def parse_instance(root: etree._Element, path: Path, labels: dict[str, str] | None = None,
-                   ) -> tuple[list[Fact], dict[str, Context], dict[str, Unit]]:
-    """Facts, contexts and units of a plain instance document (labels are added later)."""
-    if root.tag != f"{{{XBRLI}}}xbrl":
-        raise FilingError(path, f"not an XBRL instance (root element is {root.tag!r})")
-    contexts: dict[str, Context] = {}
-    units: dict[str, Unit] = {}
-    for element in root:
-        if element.tag == f"{{{XBRLI}}}context":
-            context = parse_context(element, path)
-            contexts[context.id] = context
-        elif element.tag == f"{{{XBRLI}}}unit":
-            unit = parse_unit(element)
-            units[unit.id] = unit
-    facts: list[Fact] = []
-    for element in root:
-        if not isinstance(element.tag, str):
-            continue
-        context_ref = element.get("contextRef")
-        if context_ref is None:
-            continue
-        context = contexts.get(context_ref)
-        if context is None:
-            raise FilingError(path, f"fact {element.tag} refers to unknown context {context_ref!r}")
-        unit_ref = element.get("unitRef")
-        unit = units.get(unit_ref) if unit_ref else None
-        if unit_ref and unit is None:
-            raise FilingError(path, f"fact {element.tag} refers to unknown unit {unit_ref!r}")
-        namespace, _, local = element.tag[1:].partition("}")
-        concept = f"{element.prefix}:{local}" if element.prefix else local
-        is_nil = element.get(XSI_NIL) in ("true", "1")
-        value = "" if is_nil else ("".join(element.itertext()) if len(element) else
-                                   (element.text or "")).strip()
-        facts.append(make_fact(
-            concept=concept, namespace=namespace, value=value, context=context, unit=unit,
-            decimals=element.get("decimals"), is_nil=is_nil, fact_id=element.get("id"),
-            source=path.name, path=path, label=(labels or {}).get(concept),
-        ))
-    return facts, contexts, units
-

@@ -54,3 +54,36 @@ def test_iter_facts_gives_the_loaded_facts(name, monkeypatch, lxml_filings) -> N
     monkeypatch.setattr(instance_stream, "CHUNK", 65536)
     streamed = list(iter_facts(find_entry_point(FILINGS / name)))
     assert sorted(map(fact_key, streamed)) == sorted(map(fact_key, lxml_filings[name].facts))
+
+
+def test_facts_before_the_schema_reference_get_their_labels(tmp_path, lxml_filings) -> None:
+    folder = tmp_path / "tesla"
+    shutil.copytree(TESLA, folder)
+    path = folder / "tsla-20240630_htm.xml"
+    data = path.read_bytes()
+    ref = b'<link:schemaRef xlink:href="tsla-20240630.xsd" xlink:type="simple"/>'
+    end = data.rindex(b"</xbrl>")
+    path.write_bytes(data[:end].replace(ref, b"") + ref + data[end:])  # the schema comes last
+    facts = load_filing(path).facts
+    assert sum(fact.label is not None for fact in facts) > 1000
+    assert list(map(fact_key, facts)) == \
+        list(map(fact_key, lxml_filings["tesla-10q-2024-06-30"].facts))
+
+
+def test_kept_objects_skip_the_young_generations() -> None:
+    import gc
+
+    from finlora.xbrl.gc_paused import gc_paused
+
+    with gc_paused(keep=True):
+        built = [{"values": [n]} for n in range(1000)]
+    oldest = {id(item) for item in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in built)
+    gc.freeze()  # a caller's frozen objects stay frozen
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused(keep=True):
+            more = [{"values": [n]} for n in range(10)]
+        assert gc.get_freeze_count() == frozen and more
+    finally:
+        gc.unfreeze()
