@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from finlora.errors import FilingError
+from finlora.xbrl.inline.markup import Serialiser, serialiser
 from finlora.xbrl.inline.text import IX_NAMESPACES, split_tag
 from finlora.xbrl.instance import LINK, XBRLI, XLINK, parse_context, parse_unit
 from finlora.xbrl.safe_xml import document_bytes, parse_bytes
@@ -39,6 +40,9 @@ class InlineSet:
     # each document's namespace map when only its root declares namespaces (the rule in
     # filings): a prefix then means the same everywhere and needs no lookup per element
     flat_namespaces: dict[Path, dict[str | None, str]] = field(default_factory=dict)
+    excludes: dict[Path, list[etree._Element]] = field(default_factory=dict)
+    has_entities: set[Path] = field(default_factory=set)  # entity nodes (undeclared, kept)
+    serialisers: dict[Path, Serialiser] = field(default_factory=dict)  # escaped markup in C
 
     def namespace(self, path: Path, element: etree._Element, prefix: str | None) -> str | None:
         """The namespace `prefix` (None: the default one) is bound to at `element`."""
@@ -66,6 +70,10 @@ def read_inline_set(paths: list[Path]) -> InlineSet:
     found = InlineSet(documents=documents, flat_namespaces=flat)
     for path, root in documents:
         _index(found, path, root)
+        if path in flat and path not in found.has_entities:
+            fast = serialiser(root, IX_NAMESPACES, found.excludes.get(path, []))
+            if fast is not None:
+                found.serialisers[path] = fast
     if not found.facts and not found.contexts:
         raise FilingError(paths[0], "inline XBRL document without ix:header or facts")
     return found
@@ -82,8 +90,11 @@ _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 def _index(found: InlineSet, path: Path, root: etree._Element) -> None:
     """One pass over the document (in C: only the elements asked for reach Python): ix
     elements in document order, references checked (none may leave the folder), xhtml base."""
-    for element in root.iter(*_IX_ANY, *_REFERENCES, _XHTML_BASE):
+    for element in root.iter(*_IX_ANY, *_REFERENCES, _XHTML_BASE, etree.Entity):
         tag = element.tag
+        if tag is etree.Entity:
+            found.has_entities.add(path)
+            continue
         attribute = _REFERENCES.get(tag)
         if attribute is not None:
             check_href(path, element.get(attribute, ""))
@@ -101,6 +112,8 @@ def _index(found: InlineSet, path: Path, root: etree._Element) -> None:
             _unique(found.footnotes, element, path, "ix:footnote")
         elif local == "relationship":
             found.relationships.append((path, element))
+        elif local == "exclude":
+            found.excludes.setdefault(path, []).append(element)
         elif local == "references":
             for ref in element.iter(f"{{{LINK}}}schemaRef"):
                 found.schema_refs.append((path, ref.get(f"{{{XLINK}}}href", "")))

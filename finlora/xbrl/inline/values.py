@@ -92,7 +92,8 @@ def text_value(found: InlineSet, path: Path, element: etree._Element, attrs: dic
                next_part: Callable[[etree._Element], etree._Element | None]) -> str:
     """The value of an `ix:nonNumeric` (continuations followed, markup kept if escaped)."""
     escape = attrs.get("escape") in ("true", "1")
-    text = inner_text(element, escape=escape, next_part=next_part,
-                      base=found.base.get(path, "") if escape else "")
+    base = found.base.get(path, "") if escape else ""
+    text = inner_text(element, escape=escape, next_part=next_part, base=base,
+                      fast=None if base else found.serialisers.get(path))
     fmt = attrs.get("format")
     return _transform(found, path, element, fmt, text) if fmt else text
