@@ -21,19 +21,20 @@ VOID = frozenset({"area", "base", "basefont", "br", "col", "frame", "hr", "img",
                   "isindex", "link", "meta", "param"})  # written `<br/>`, as by the walker
 _CHECK = re.compile(rb"&(?:#|[lg]t;)")
 # read in the reversed text: an attribute and the one before it (`"=later "…"=earlier`),
-# and the name of each empty element (`>/…eman<`)
-_PAIRS = re.compile(rb'"=([^\s="<>]+) (?="[^"<>]*"=([^\s="<>]+))')
-_EMPTIES = re.compile(rb">/(?:[^<>]*[ ])?([^\s<>/]+)<")
+# and each empty element's tag (`>/…eman<`)
+_PAIRS = re.compile(rb'"=([^\s="<>]++) (?="[^"<>]*+"=([^\s="<>]++))')
+_EMPTIES = re.compile(rb">/([^<>]*+)<")
 _VOID_CLOSED = re.compile(rb"></(?:[^\s<>/:]+:)?(?:%s)>" % "|".join(sorted(VOID)).encode())
 
 
 class _Closings(dict):
-    """Reversed element name → what ends it when empty: `/>` (void) or `></name>`."""
+    """An empty element's reversed tag (`"…"=a eman`) → what ends it: `/>` (void elements)
+    or `></name>`."""
 
-    def __missing__(self, reversed_name: bytes) -> bytes:
-        name = reversed_name[::-1]
+    def __missing__(self, backwards: bytes) -> bytes:
+        name = backwards.rpartition(b" ")[2][::-1]
         closing = b"/>" if name.rpartition(b":")[2].decode() in VOID else b"></" + name + b">"
-        self[reversed_name] = closing
+        self[backwards] = closing
         return closing
 
 
