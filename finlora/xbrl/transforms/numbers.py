@@ -118,11 +118,13 @@ def _tr4_number(name: str, decimal: str, thousands: str):  # noqa: ANN202 - a tr
     grouping = re.escape(thousands)
     compiled = re.compile(rf"[{grouping}0-9]*({re.escape(decimal)}[ \xa00-9]+)?")
     dropped = thousands.replace(decimal, "") + " \xa0"  # grouping, and spaces in the fraction
+    separator = thousands[0]
 
     def transform(text: str) -> str:
         value = text.strip(_WS)
-        if value.isdigit() and value.isascii():  # the common case: no grouping, no fraction
-            return canonical(value)
+        whole = value.replace(separator, "")
+        if whole.isdigit() and whole.isascii():  # the common case: "1,234", no fraction
+            return whole.lstrip("0") or "0"
         if not compiled.fullmatch(value):
             raise _fail(name, text)
         digits = _strip(value, dropped).replace(decimal, ".")
