@@ -90,27 +90,33 @@ _REFERENCES = {f"{{{LINK}}}schemaRef": f"{{{XLINK}}}href",
                f"{{{LINK}}}linkbaseRef": f"{{{XLINK}}}href",
                f"{{{XS}}}import": "schemaLocation", f"{{{XS}}}include": "schemaLocation"}
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
+_LOCALS: dict[str, str] = {}  # ix tag → its local name in lower case
 
 
 def _index(found: InlineSet, path: Path, root: etree._Element) -> None:
     """One pass over the document (in C: only the elements asked for reach Python): ix
     elements in document order, references checked (none may leave the folder), xhtml base."""
+    facts = found.facts
     for element in root.iter(*_IX_ANY, *_REFERENCES, _XHTML_BASE, etree.Entity):
         tag = element.tag
-        if tag is etree.Entity:
-            found.has_entities.add(path)
-            continue
-        attribute = _REFERENCES.get(tag)
-        if attribute is not None:
-            check_href(path, element.get(attribute, ""))
-            continue
-        if tag == _XHTML_BASE:  # the last one counts, as in Arelle
-            found.base[path] = element.get("href") or ""
-            continue
-        local = split_tag(tag)[1].lower()
+        local = _LOCALS.get(tag)
+        if local is None:
+            if tag is etree.Entity:
+                found.has_entities.add(path)
+                continue
+            attribute = _REFERENCES.get(tag)
+            if attribute is not None:
+                check_href(path, element.get(attribute, ""))
+                continue
+            if tag == _XHTML_BASE:  # the last one counts, as in Arelle
+                found.base[path] = element.get("href") or ""
+                continue
+            local = split_tag(tag)[1].lower()
+            if len(_LOCALS) < 1000:  # bounded, whatever names a document uses
+                _LOCALS[tag] = local
         kind = FACT_TAGS.get(local)
         if kind is not None:
-            found.facts.append((path, kind, element))
+            facts.append((path, kind, element))
         elif local == "continuation":
             _unique(found.continuations, element, path, "ix:continuation")
         elif local == "footnote":

@@ -4,10 +4,11 @@
 `etree.tostring` gives the same text and tags except that it keeps nested ix tags, writes
 empty elements as `<td/>` and keeps attributes in document order. Those three are mended
 (ix tags cut out, `<td></td>` except for the XHTML void elements, order checked); anything
-else it might write differently — character references (`&#9;` in attributes, `&#13;`), `&lt;`
-or `&gt;` inside a tag, `xml:` attributes, unsorted attributes, a void element left with a
-closing tag, a `<base href>`, an ix:exclude inside, namespaces declared below the root,
-entity nodes, a DOCTYPE (libxml2 then writes XHTML its own way) — makes `markup` return None, and the caller uses the walker.
+else it might write differently — character references (`&#9;` in attributes, `&#13;`),
+`&lt;` or `&gt;` inside a tag, `xml:` attributes, unsorted attributes, a void element with
+children, a `<base href>`, an ix:exclude inside, namespaces declared below the root, entity
+nodes, a DOCTYPE (libxml2 then writes XHTML its own way) — makes `markup` return None, and
+the caller uses the walker.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _CHECK = re.compile(rb"&(?:#|[lg]t;)")
 # and each empty element's tag (`>/…eman<`)
 _PAIRS = re.compile(rb'"=([^\s="<>]++) (?="[^"<>]*+"=([^\s="<>]++))')
 _EMPTIES = re.compile(rb">/([^<>]*+)<")
-_VOID_CLOSED = re.compile(rb"></(?:[^\s<>/:]+:)?(?:%s)>" % "|".join(sorted(VOID)).encode())
+_VOID_TAGS = tuple(f"{{*}}{name}" for name in sorted(VOID))
 
 
 class _Closings(dict):
@@ -62,9 +63,9 @@ class Serialiser:
             return None
         if b" xml:" in body:
             return None
-        body, cut = self.ix_tags.subn(b"", body)
-        if cut and _VOID_CLOSED.search(body) is not None:  # <br><ix:x/></br>: walker's <br/>
+        if any(len(void) for void in part.iter(*_VOID_TAGS)):  # <br><ix:x/></br>: <br/>
             return None
+        body = self.ix_tags.sub(b"", body)
         backwards = body[::-1]
         if not self._attributes_sorted(backwards):
             return None
