@@ -1,6 +1,7 @@
 """finlora's lxml engine against Arelle, in one run, on one CPU core: same facts, wall time.
 
     python benchmarks/bench_xbrl.py [--repeat 3] [--big-mb 200] [--out benchmarks/results/xbrl.json]
+    python benchmarks/bench_xbrl.py --inline-only --big-mb 0 --repeat 15 --out /tmp/inline.json
 
 What is timed (the best of `--repeat` runs after a warm-up — the one the other sessions on
 the shared machine disturbed least; medians are in the JSON too — all in this process, pinned
@@ -209,11 +210,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--big-mb", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "xbrl.json")
+    parser.add_argument("--inline-only", action="store_true",
+                        help="only the inline Apple 10-Q row (with --big-mb 0: a quick check)")
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     uptime_start = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    rows = [compare(find_entry_point(folder), args.repeat)
-            for folder in sorted(p for p in FILINGS.iterdir() if p.is_dir())]
+    rows = [] if args.inline_only else [
+        compare(find_entry_point(folder), args.repeat)
+        for folder in sorted(p for p in FILINGS.iterdir() if p.is_dir())]
     rows.append(compare(INLINE, args.repeat))
     big_instance = big(args.big_mb) if args.big_mb else None
     result = {"command": " ".join(["python", *sys.argv]), "python": platform.python_version(),

@@ -24,7 +24,7 @@ from finlora.xbrl.linkbases import read_linkbases
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
 from finlora.xbrl.stubs import check_references
-from finlora.xbrl.types import Fact
+from finlora.xbrl.types import Context, Fact, Unit
 
 __all__ = ["is_inline_root", "load_inline"]
 
@@ -87,26 +87,22 @@ class _Continuations:
 def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> list[Fact]:
     facts = []
     follow = _Continuations(found)
+    concepts: dict[tuple[Path, str], tuple[str, str]] = {}  # per document where prefixes are
     for path, kind, element in found.facts:
         attrs = dict(element.items())  # one call; the value steps read the same dict
-        name = (attrs.get("name") or "").strip()
-        prefix, _, local = name.rpartition(":")
-        namespace = found.namespace(path, element, prefix or None)
-        if not local or namespace is None:
-            raise FilingError(path, f"{where(path, element)}: name {name!r} has no declared "
-                              "namespace prefix")
-        context_ref = (attrs.get("contextRef") or "").strip()
-        context = found.contexts.get(context_ref)
-        if context is None:
-            raise FilingError(path, f"{where(path, element)}: contextRef {context_ref!r} "
-                              "names no context in ix:resources")
+        name = attrs.get("name") or ""
+        concept_namespace = concepts.get((path, name))
+        if concept_namespace is None:
+            concept_namespace = _concept(found, path, element, name)
+            if path in found.flat_namespaces:
+                concepts[(path, name)] = concept_namespace
+        concept, namespace = concept_namespace
+        context = found.contexts.get(attrs.get("contextRef") or "") or _ref(
+            found.contexts, path, element, attrs, "contextRef", "context")
         unit = None
         if kind != "nonNumeric":
-            unit_ref = (attrs.get("unitRef") or "").strip()
-            unit = found.units.get(unit_ref)
-            if unit is None:
-                raise FilingError(path, f"{where(path, element)}: unitRef {unit_ref!r} names "
-                                  "no unit in ix:resources")
+            unit = found.units.get(attrs.get("unitRef") or "") or _ref(
+                found.units, path, element, attrs, "unitRef", "unit")
         if kind == "fraction":
             warnings.append(f"{path}: {where(path, element)}: ix:fraction is not read; skipped")
             continue
@@ -115,10 +111,33 @@ def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> lis
             value = numeric_text(found, path, element, attrs, is_nil)
         else:
             value = text_value(found, path, element, attrs, follow.start(path, element))
-        concept = f"{prefix}:{local}" if prefix else local
+        decimals = attrs.get("decimals")
         facts.append(make_fact(
             concept=concept, namespace=namespace, value=value.strip(), context=context,
-            unit=unit, decimals=(attrs.get("decimals") or "").strip() or None, is_nil=is_nil,
-            fact_id=attrs.get("id"), source=path.name, path=path, label=labels.get(concept),
-            line=element.sourceline))
+            unit=unit, decimals=decimals.strip() or None if decimals else None, is_nil=is_nil,
+            fact_id=attrs.get("id"), source=found.names[path], path=path,
+            label=labels.get(concept), line=element.sourceline))
     return facts
+
+
+def _concept(found: InlineSet, path: Path, element: etree._Element, name: str,
+             ) -> tuple[str, str]:
+    """(concept as written, its namespace) of a fact's `name`."""
+    prefix, _, local = name.strip().rpartition(":")
+    namespace = found.namespace(path, element, prefix or None)
+    if not local or namespace is None:
+        raise FilingError(path, f"{where(path, element)}: name {name.strip()!r} has no "
+                          "declared namespace prefix")
+    return f"{prefix}:{local}" if prefix else local, namespace
+
+
+def _ref(index: dict, path: Path, element: etree._Element, attrs: dict[str, str],
+         attribute: str, what: str) -> Context | Unit:
+    """The context or unit an attribute names, spaces around it allowed; a `FilingError`
+    if there is none."""
+    ref = (attrs.get(attribute) or "").strip()
+    found = index.get(ref)
+    if found is None:
+        raise FilingError(path, f"{where(path, element)}: {attribute} {ref!r} names no "
+                          f"{what} in ix:resources")
+    return found

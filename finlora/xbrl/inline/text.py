@@ -8,6 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from finlora.xbrl.inline.markup import Serialiser
+
 IX_NAMESPACES = ("http://www.xbrl.org/2013/inlineXBRL", "http://www.xbrl.org/2008/inlineXBRL")
 _ESCAPE_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _SELF_CLOSING = frozenset({"area", "base", "basefont", "br", "col", "frame", "hr", "img", "input",
@@ -159,13 +161,14 @@ def _is_exclude(tag: str) -> bool:
 
 def inner_text(element: etree._Element, escape: bool = False,
                next_part: Callable[[etree._Element], etree._Element | None] | None = None,
-               base: str = "") -> str:
+               base: str = "", fast: Serialiser | None = None) -> str:
     """The fact's text; `next_part(element)` gives the continuation of a part (or None).
 
     Escaped, nested XHTML elements are written back as markup (attributes sorted, `&` and
     `"` escaped, empty elements as `<br/>` or `<p ...></p>`, relative URIs resolved against
     `base`, the document's `<base href>`); nested ix elements give their text only;
-    ix:exclude gives nothing.
+    ix:exclude gives nothing. `fast` (no `base` then) writes the same with lxml's serialiser
+    where it can.
     """
     if not escape and not len(element) and next_part is None:
         return element.text or ""
@@ -173,7 +176,11 @@ def inner_text(element: etree._Element, escape: bool = False,
     part: etree._Element | None = element
     while part is not None:
         if escape:
-            _escaped(part, out, base)
+            markup = fast.markup(part) if fast is not None else None
+            if markup is None:
+                _escaped(part, out, base)
+            else:
+                out.append(markup)
         else:
             _plain(part, out)
         part = next_part(part) if next_part is not None else None

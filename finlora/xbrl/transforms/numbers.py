@@ -111,17 +111,24 @@ def numunitdecimal(text: str) -> str:
 
 
 # Registries 4 and 5: lenient grouping, canonical result.
+_DIGITS = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
+
+
 def _tr4_number(name: str, decimal: str, thousands: str):  # noqa: ANN202 - a transform
     grouping = re.escape(thousands)
     compiled = re.compile(rf"[{grouping}0-9]*({re.escape(decimal)}[ \xa00-9]+)?")
+    dropped = thousands.replace(decimal, "") + " \xa0"  # grouping, and spaces in the fraction
+    separator = thousands[0]
 
     def transform(text: str) -> str:
         value = text.strip(_WS)
+        whole = value.replace(separator, "")
+        if whole.isdigit() and whole.isascii():  # the common case: "1,234", no fraction
+            return whole.lstrip("0") or "0"
         if not compiled.fullmatch(value):
             raise _fail(name, text)
-        digits = _strip(value, thousands.replace(decimal, "")).replace(decimal, ".")
-        digits = _strip(digits, " \xa0")
-        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?|\.[0-9]+", digits):
+        digits = _strip(value, dropped).replace(decimal, ".")
+        if not _DIGITS.fullmatch(digits):
             raise _fail(name, text)
         return canonical(digits)
 
