@@ -2,6 +2,7 @@
 xbrl_value / xbrl_formula test sets (a CPU-sized run beside the grounded rows).
 
     python scripts/xbrl_free_rows.py OUT.json N
+    python scripts/xbrl_free_rows.py OUT.json N grounded   # xbrl_formula grounded instead
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ def main() -> None:
     predictor = Predictor(adapters={"finetuned": ADAPTER}, batch_size=8)
     result = {"command": "python " + " ".join(sys.argv), "host": platform.node(),
               "torch": torch.__version__, "threads": torch.get_num_threads(), "rows": []}
-    for name in ("xbrl_value", "xbrl_formula"):
-        task = tasks.get(name, grounded=False)
+    grounded = sys.argv[3:] == ["grounded"]
+    for name in ("xbrl_formula",) if grounded else ("xbrl_value", "xbrl_formula"):
+        task = tasks.get(name, grounded=grounded)
         r = evaluate(task, predictor=predictor, use_adapter="finetuned", limit=n)
-        row = {"task": f"{name}_free", "n": r.n, "accuracy": r.metrics["accuracy"],
+        row = {"task": name if grounded else f"{name}_free", "n": r.n, "accuracy": r.metrics["accuracy"],
                "parse_failure_rate": r.parse_failure_rate, "seconds": round(r.seconds, 1),
                "max_new_tokens": task.max_new_tokens, "predictions": r.predictions,
                "targets": r.targets}
