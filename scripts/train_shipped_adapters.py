@@ -144,9 +144,9 @@ class Run:
         predictor = Predictor(adapters={"finetuned": adapter},
                               batch_size=self.args.batch_size or EVAL_BATCH[group])
         rows = self.results["groups"].setdefault(group, {}).setdefault("test", [])
-        limit = 2 if self.args.smoke else self.args.eval_limit
         for task in task_list:
             task = tasks.get(task) if isinstance(task, str) else task
+            limit = 2 if self.args.smoke else getattr(task, "eval_limit", self.args.eval_limit)
             name = getattr(task, "report_name", task.name)
             row: dict[str, Any] = {"task": name, "adapter": adapter.name}
             with_base = base and not name.endswith("_free")  # base free text: known 0%
@@ -224,6 +224,9 @@ def run_group(run: Run, group: str) -> None:
                 free = tasks.get(name, grounded=False)
                 free.report_name = f"{name}_free"  # task.name still picks the data file
                 finlora_sets.append(free)
+        if args.finlora_limit is not None:  # CPU runs: their 6k-token prompts take 17-99 s each
+            for task in finlora_sets:
+                task.eval_limit = args.finlora_limit
         run.evaluate(group, adapter, [
             FilingQuestions(HELD_OUT_FILINGS, "xbrl_filings_heldout"),
             StyleQuestions(HELD_OUT_FILINGS, "finlora_style_heldout", per_label=1),

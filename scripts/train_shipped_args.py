@@ -53,5 +53,8 @@ def build_parser(description: str, groups: list[str], sentiment_tasks: list[str]
     parser.add_argument("--batch-size", type=int, default=None,
                         help="evaluation batch size (default: 64 sentiment / NER, 8 XBRL)")
     parser.add_argument("--eval-limit", type=int, default=None)
+    parser.add_argument("--finlora-limit", type=int, default=None,
+                        help="xbrl group: score only the first N examples of FinLoRA's "
+                             "xbrl_tags / value / formula sets (CPU runs)")
     parser.add_argument("--smoke", action="store_true", help="2 steps, 4 examples, 2 to score")
     return parser

@@ -46,6 +46,7 @@ class TaskResult(BaseModel):
     data: str | None = None
     distribution: dict[str, int] | None = None
     baseline: dict[str, Any] | None = None
+    calibrated: bool = False
 
 
 def expand_task_names(names: Sequence[str]) -> list[str]:
@@ -82,15 +83,20 @@ def load_examples(task: Task, data: str | os.PathLike[str], split: str = "test",
 def evaluate(task: str | Task, model: str | None = None, adapter: str | None = None,
              split: str = "test", *, data: str | os.PathLike[str] | None = None,
              limit: int | None = None, predictor: Any = None, batch_size: int = 16,
-             chat: bool | None = None, use_adapter: str | None = None) -> TaskResult:
+             chat: bool | None = None, use_adapter: str | None = None,
+             calibrated: bool | None = None) -> TaskResult:
     """Score `model` (default: the embedded one) plus optional `adapter` on `task`.
 
     `data`: a FinLoRA-format JSONL file or saved HF dataset to score instead of the task's
     bundled `split`. `adapter="shipped"`: finlora's shipped adapter for the task. Pass an
     existing `predictor` to reuse a loaded model across tasks, and `use_adapter` to pick one of
-    its adapters ("base" runs the plain base model).
+    its adapters ("base" runs the plain base model). `calibrated`: score labels calibrated
+    (content-free "N/A" prompt); None: when `adapter`'s metadata lists the task under
+    `calibrated_tasks` (the choice made on dev, `finlora.evaluation.adapter_scoring`).
     """
+    from finlora.evaluation.adapter_scoring import adapter_calibrated_tasks
     from finlora.infer import Predictor
+    from finlora.infer.calibrated_answers import calibrated_answers
 
     task_obj = task_registry.get(task) if isinstance(task, str) else task
     if adapter == SHIPPED:
@@ -108,10 +114,16 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
     kwargs: dict[str, Any] = {} if chat is None else {"chat": chat}
     if use_adapter is not None:
         kwargs["adapter"] = use_adapter
+    if calibrated is None:
+        calibrated = (adapter is not None and use_adapter != "base"
+                      and task_obj.name in adapter_calibrated_tasks(adapter))
     start = time.perf_counter()
-    outputs = predictor.predict(task_obj, examples, **kwargs)
+    if calibrated:
+        answers = calibrated_answers(predictor, task_obj, examples, adapter=use_adapter,
+                                     chat=chat)
+    else:
+        answers = [out.answer for out in predictor.predict(task_obj, examples, **kwargs)]
     seconds = time.perf_counter() - start
-    answers = [out.answer for out in outputs]
     targets = [ex.target for ex in examples]
     metrics = task_obj.score(answers, examples)
     distribution = baseline = None
@@ -136,4 +148,5 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
         data=str(data) if data is not None else None,
         distribution=distribution,
         baseline=baseline,
+        calibrated=calibrated,
     )

@@ -13,11 +13,12 @@ from finlora.tasks.base import input_text
 
 
 def calibrated_answers(predictor: Any, task: Any, examples: Sequence[Any],
-                       adapter: str | None = None) -> list[str | None]:
+                       adapter: str | None = None, chat: bool | None = None
+                       ) -> list[str | None]:
     """Answers of a label task (`Labels` answer spaces, FinLoRA `Input:` prompts) by
     calibrated label scoring with `predictor`'s model: each prompt's content-free twin is the
     same prompt with its input replaced by "N/A". Examples of other spaces get None."""
-    prompts = predictor.render(task, examples)
+    prompts = predictor.render(task, examples, chat)
     spaces = [task.answer_space(ex) for ex in examples]
     keep = [i for i, s in enumerate(spaces) if isinstance(s, Labels) and s.labels]
     free = [content_free_prompt(prompts[i], input_text(examples[i].prompt)) for i in keep]
