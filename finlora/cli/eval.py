@@ -91,8 +91,9 @@ def command(task_names: str, suite: str | None, data: Path | None, model: str | 
             click.echo(f"finlora: {variant:9} {task.name:12} n={result.n:5} "
                        f"accuracy={result.metrics.get('accuracy', float('nan')):.4f} "
                        f"parse_failures={result.parse_failure_rate:.1%} "
-                       + ("calibrated " if result.calibrated else "") +
-                       f"({result.examples_per_second:.1f} ex/s)", err=True)
+                       + ("calibrated " if result.calibrated else "")
+                       + ", ".join(f"{kind} {n}" for kind, n in result.answered.items())
+                       + f" ({result.examples_per_second:.1f} ex/s)", err=True)
     out = write_results(output, runs["base"], runs["finetuned"])
     click.echo(markdown_table(runs["base"], runs["finetuned"]))
     click.echo(detail_table(runs["base"], runs["finetuned"]), nl=False)

@@ -19,6 +19,7 @@ from finlora import tasks as task_registry
 from finlora.errors import DataError
 from finlora.evaluation.stats import class_distribution, majority_baseline, mcc
 from finlora.tasks import Example, Task
+from finlora.tasks.answers import answer_kinds
 from finlora.tasks.registry import expand_names
 
 SHIPPED = "shipped"  # adapter="shipped": finlora's shipped adapter for the task
@@ -47,6 +48,7 @@ class TaskResult(BaseModel):
     distribution: dict[str, int] | None = None
     baseline: dict[str, Any] | None = None
     calibrated: bool = False
+    answered: dict[str, int] = {}  # examples per answer space ("grounded", "free text", ...)
 
 
 def expand_task_names(names: Sequence[str]) -> list[str]:
@@ -133,6 +135,7 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
         distribution = class_distribution(targets, labels)
         baseline = majority_baseline(targets, labels)
     failures = sum(answer is None for answer in answers)
+    answered = answer_kinds(task_obj.answer_space(ex) for ex in examples)
     return TaskResult(
         task=task_obj.name,
         model=str(model or "default"),
@@ -149,4 +152,5 @@ def evaluate(task: str | Task, model: str | None = None, adapter: str | None = N
         distribution=distribution,
         baseline=baseline,
         calibrated=calibrated,
+        answered=answered,
     )

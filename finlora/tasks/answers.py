@@ -12,7 +12,8 @@ This module imports no torch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,3 +69,11 @@ class FreeText:
 
 
 AnswerSpace = Labels | LabelLists | Grounded | FreeText
+
+KINDS: dict[type, str] = {Labels: "labels", LabelLists: "label lists", Grounded: "grounded",
+                          FreeText: "free text"}  # how results and the CLI name each space
+
+
+def answer_kinds(spaces: Iterable[AnswerSpace]) -> dict[str, int]:
+    """How many of `spaces` are of each kind, e.g. `{"grounded": 82, "free text": 1}`."""
+    return dict(Counter(KINDS[type(space)] for space in spaces))

@@ -67,3 +67,14 @@ def test_hand_checked_scores(tmp_path: Path) -> None:
 def test_suites_expand() -> None:
     assert expand_task_names(["sentiment", "fpb", "ner"]) == ["fpb", "fiqa", "tfns", "nwgi",
                                                              "ner"]
+
+
+def test_results_say_how_examples_were_answered() -> None:
+    """FinLoRA's xbrl_value lines are FinLoRA-shaped, so grounded; the same task with
+    `grounded=False` generates freely; sentiment is label scoring. Counted per result."""
+    result = evaluate(FixedTask(five_examples()), predictor=ScriptedPredictor(["neutral"] * 5))
+    assert result.answered == {"labels": 5}
+    for grounded, kind in ((True, "grounded"), (False, "free text")):
+        task = tasks.get("xbrl_value", grounded=grounded)
+        result = evaluate(task, predictor=ScriptedPredictor(["0", "0"]), limit=2)
+        assert result.answered == {kind: 2}
