@@ -9,25 +9,18 @@ uses plain scoring everywhere.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from finlora.errors import DataError
+from finlora.tasks.adapter_metadata import METADATA, read_adapter_metadata
 
-METADATA = "finlora_metadata.json"
 KEY = "calibrated_tasks"
 
 
 def adapter_calibrated_tasks(adapter_dir: str | Path) -> frozenset[str]:
     """The task names the adapter's metadata says to score calibrated (empty when none)."""
-    path = Path(adapter_dir) / METADATA
-    if not path.is_file():
-        return frozenset()
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: unreadable adapter metadata ({exc})") from exc
-    names = meta.get(KEY, [])
+    names = read_adapter_metadata(adapter_dir).get(KEY, [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise DataError(f"{path}: {KEY} must be a list of task names, not {names!r}")
+        raise DataError(f"{Path(adapter_dir) / METADATA}: {KEY} must be a list of task "
+                        f"names, not {names!r}")
     return frozenset(names)

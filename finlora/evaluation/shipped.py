@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from finlora.errors import ModelError
 from finlora.models import shipped_adapters
 from finlora.tasks import Task
+from finlora.tasks.adapter_metadata import read_adapter_metadata
 
 # an adapter that serves every task of a kind, beyond the tasks its metadata lists
 FOR_KIND = {"xbrl-extraction": "extraction"}
@@ -18,8 +18,7 @@ def shipped_adapter_for(task: Task) -> Path:
     the task's kind); a ModelError listing what ships when there is none."""
     offered = []
     for folder in shipped_adapters():
-        meta_path = folder / "finlora_metadata.json"
-        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        meta = read_adapter_metadata(folder)
         trained = list(meta.get("tasks", []))
         if task.name in trained or FOR_KIND.get(folder.name) == task.kind:
             return folder

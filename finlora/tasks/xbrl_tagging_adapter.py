@@ -8,31 +8,25 @@ without the key was trained at the registry's default (`RETRIEVAL_K`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from finlora.errors import DataError
+from finlora.tasks.adapter_metadata import METADATA, read_adapter_metadata
 from finlora.tasks.base import Task
 from finlora.tasks.xbrl_tagging import XBRLTagging
 
-METADATA = "finlora_metadata.json"
 KEY = "retrieval_k"
 
 
 def adapter_retrieval_k(adapter_dir: str | Path) -> tuple[bool, int | None]:
     """(recorded, k): whether the adapter's metadata records a retrieval k, and that k."""
-    path = Path(adapter_dir) / METADATA
-    if not path.is_file():
-        return False, None
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: unreadable adapter metadata ({exc})") from exc
+    meta = read_adapter_metadata(adapter_dir)
     if KEY not in meta:
         return False, None
     k = meta[KEY]
     if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
-        raise DataError(f"{path}: {KEY} must be a positive integer or null, not {k!r}")
+        raise DataError(f"{Path(adapter_dir) / METADATA}: {KEY} must be a positive integer or "
+                        f"null, not {k!r}")
     return True, k
 
 

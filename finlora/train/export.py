@@ -23,8 +23,7 @@ from finlora.models import (
     load_tokenizer,
     resolve_model,
 )
-
-METADATA = "finlora_metadata.json"
+from finlora.tasks.adapter_metadata import METADATA
 
 
 def save_adapter(model: Any, adapter_dir: Path, metadata: dict[str, Any]) -> None:
