@@ -48,7 +48,7 @@ _CONTEXT_FIELDS = set(Context.model_fields)
 # A model instance from typed values, as `model_construct` builds it but without its per-call
 # overhead: new(Model), then its __dict__, fields-set, extra and private slots, each set by
 # the descriptor `object.__setattr__` would find along the MRO (here without the lookup).
-SET_DICT, SET_FIELDS_SET, SET_EXTRA, SET_PRIVATE = (vars(BaseModel)[name].__set__ for name in (
+_SET_DICT, _SET_FIELDS_SET, _SET_EXTRA, _SET_PRIVATE = (vars(BaseModel)[name].__set__ for name in (
     "__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"))
 _new = object.__new__
 
@@ -121,12 +121,12 @@ def parse_context(element: etree._Element, path: Path) -> Context:
         elif tag == _FOREVER:
             forever = True
     context = _new(Context)  # typed above: no validation
-    SET_DICT(context, {"id": cid, "entity": entity, "scheme": scheme, "period_start": start,
+    _SET_DICT(context, {"id": cid, "entity": entity, "scheme": scheme, "period_start": start,
                        "period_end": end, "instant": instant, "forever": forever,
                        "dimensions": dims})
-    SET_FIELDS_SET(context, _CONTEXT_FIELDS)
-    SET_EXTRA(context, None)
-    SET_PRIVATE(context, None)
+    _SET_FIELDS_SET(context, _CONTEXT_FIELDS)
+    _SET_EXTRA(context, None)
+    _SET_PRIVATE(context, None)
     return context
 
 
@@ -211,8 +211,8 @@ def new_fact(values: dict) -> Fact:
     `Fact.model_construct` would build it but without its per-call overhead and with one
     shared fields-set: the hot loop of a load, and most of a fact's memory otherwise."""
     fact = _new(Fact)
-    SET_DICT(fact, values)
-    SET_FIELDS_SET(fact, FACT_FIELDS)
-    SET_EXTRA(fact, None)
-    SET_PRIVATE(fact, None)
+    _SET_DICT(fact, values)
+    _SET_FIELDS_SET(fact, FACT_FIELDS)
+    _SET_EXTRA(fact, None)
+    _SET_PRIVATE(fact, None)
     return fact

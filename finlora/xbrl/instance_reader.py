@@ -18,16 +18,12 @@ from lxml import etree
 from finlora.errors import FilingError
 from finlora.xbrl.instance import (
     DECIMALS,
-    FACT_FIELDS,
     LINK,
-    SET_DICT,
-    SET_EXTRA,
-    SET_FIELDS_SET,
-    SET_PRIVATE,
     XBRLI,
     XLINK,
     XSI_NIL,
     make_fact,
+    new_fact,
     parse_context,
     parse_unit,
 )
@@ -38,7 +34,6 @@ from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 _MISSING = object()
 _NUMBERS = 100_000  # distinct numeric strings whose Decimal is kept for reuse (bounded)
-_new = object.__new__
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 _SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
 _HREF = f"{{{XLINK}}}href"
@@ -120,12 +115,7 @@ class Reader:
             values["decimals"] = dec
             values["is_nil"] = is_nil
             values["id"] = attributes.get("id")
-            fact = _new(Fact)  # typed above: no validation (as `instance.new_fact`, inlined)
-            SET_DICT(fact, values)
-            SET_FIELDS_SET(fact, FACT_FIELDS)
-            SET_EXTRA(fact, None)
-            SET_PRIVATE(fact, None)
-            append(fact)
+            append(new_fact(values))  # typed above: no validation
 
     def context_or_unit(self, element: etree._Element, tag: str) -> None:
         if tag == _CONTEXT:

@@ -115,7 +115,7 @@ def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> lis
         facts.append(make_fact(
             concept=concept, namespace=namespace, value=value.strip(), context=context,
             unit=unit, decimals=decimals.strip() or None if decimals else None, is_nil=is_nil,
-            fact_id=attrs.get("id"), source=found.names[path], path=path,
+            fact_id=attrs.get("id"), source=path.name, path=path,
             label=labels.get(concept), line=element.sourceline))
     return facts
 

@@ -45,7 +45,6 @@ class InlineSet:
     has_entities: set[Path] = field(default_factory=set)  # entity nodes (undeclared, kept)
     serialisers: dict[Path, Serialiser] = field(default_factory=dict)  # escaped markup in C
     formats: dict[tuple[Path, str], Callable[[str], str]] = field(default_factory=dict)
-    names: dict[Path, str] = field(default_factory=dict)  # each document's file name
 
     def namespace(self, path: Path, element: etree._Element, prefix: str | None) -> str | None:
         """The namespace `prefix` (None: the default one) is bound to at `element`."""
@@ -61,18 +60,16 @@ def read_inline_set(paths: list[Path]) -> InlineSet:
     """Parse every document (safely) and index its ix elements."""
     documents = []
     flat = {}
-    found_names = {}
     for path in paths:
         data = document_bytes(path)
         root = parse_bytes(data, path)
         if not is_inline_root(root) and not any(True for _ in root.iter(*_IX_ANY)):
             raise FilingError(path, "not an inline XBRL document (no ix namespace)")
         documents.append((path, root))
-        found_names[path] = path.name
         # every declaration is written `xmlns`: as many as the root has means none elsewhere
         if data.count(b"xmlns") == len(root.nsmap):
             flat[path] = root.nsmap
-    found = InlineSet(documents=documents, flat_namespaces=flat, names=found_names)
+    found = InlineSet(documents=documents, flat_namespaces=flat)
     for path, root in documents:
         _index(found, path, root)
         if path in flat and path not in found.has_entities:
