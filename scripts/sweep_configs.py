@@ -33,12 +33,18 @@ CONFIGS: dict[str, list[str]] = {
                          "--rank", "16", "--alpha", "32", "--epochs", "8"],
     "sent-single-nwgi": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "nwgi",
                          "--rank", "16", "--alpha", "32", "--epochs", "6"],
+    "sent-single-nwgi-e12": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "nwgi",
+                             "--rank", "16", "--alpha", "32", "--epochs", "12"],
     "sent-single-fiqa": [*SENTIMENT, "--sentiment", "single", "--sentiment-tasks", "fiqa",
                          "--rank", "16", "--alpha", "32", "--epochs", "30", "--lr", "3e-4"],
     # FiNER (scored on FiNER and FNXL), candidate tags per numeral
     "finer-k10-e20": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20"],
     "finer-k5-e20-lr5e-4": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20",
                             "--lr", "5e-4", "--retrieval-k", "5"],
+    "finer-k5-e20-lr1e-3": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20",
+                            "--lr", "1e-3", "--retrieval-k", "5"],
+    "finer-k10-e20-lr5e-4": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20",
+                             "--lr", "5e-4", "--retrieval-k", "10"],
     # k=20 lists ~60 tags per prompt: FiNER's longest train prompt is 2129 tokens
     "finer-k20-e20": [*TAGGING, "--rank", "16", "--alpha", "32", "--epochs", "20",
                       "--retrieval-k", "20", "--max-seq-len", "2560"],
@@ -46,6 +52,9 @@ CONFIGS: dict[str, list[str]] = {
     "ner-r8-e4": ["--only", "ner", "--epochs", "4"],
     # XBRL extraction: the shipped adapter, grounded and free generation (no training)
     "xbrl-shipped-eval": ["--only", "xbrl", "--adapter", "finlora/adapters/xbrl-extraction"],
+    # the same without the base model's rows (measured in the first GPU run)
+    "xbrl-shipped-eval-nobase": ["--only", "xbrl", "--adapter", "finlora/adapters/xbrl-extraction",
+                                 "--no-base"],
 }
 
 # a CPU check of the sweep itself: two tiny runs, a few steps and examples each
