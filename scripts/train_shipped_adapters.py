@@ -219,6 +219,10 @@ def run_group(run: Run, group: str) -> None:
             "xbrl-extraction", group, [FilingQuestions(TRAIN_FILINGS, "xbrl_filings_train"),
                                        StyleQuestions(TRAIN_FILINGS, "finlora_style_train")], False)
         finlora_sets = [tasks.get(n) for n in ("xbrl_tags", "xbrl_value", "xbrl_formula")]
+        for name in ("xbrl_tags", "xbrl_value", "xbrl_formula"):  # the model alone chooses
+            every = tasks.get(name, standard_tags=False)
+            every.report_name = f"{name}_all_concepts"
+            finlora_sets.append(every)
         if args.free:
             for name in ("xbrl_value", "xbrl_formula"):
                 free = tasks.get(name, grounded=False)

@@ -13,6 +13,12 @@ not. So, grounded:
   inventory) / current liabilities); the model chooses one concept per role, their values are
   substituted, and the task's parser computes the result exactly (Decimal).
 
+Each choice is among the snippet's concepts that are the asked line item's standard us-gaap
+tags (`finlora_xbrl_questions.LABELS`, e.g. "Total Assets" → Assets, never AssetsCurrent), or
+among all of them when the line item has no standard tag in the snippet; a choice left with
+one concept needs no model. `standard_tags=False` offers every concept (the model alone
+chooses).
+
 A prompt that is not FinLoRA-shaped (no snippet, an unknown question or ratio) is answered by
 free generation. `grounded=False` gives free generation everywhere (the number to report beside
 the grounded one).
@@ -26,6 +32,7 @@ from pathlib import Path
 
 from finlora.tasks.answers import AnswerSpace, Choice, FreeText, Grounded, Labels
 from finlora.tasks.base import Example
+from finlora.tasks.finlora_xbrl_questions import asked_label, standard_tags
 from finlora.tasks.xbrl_extraction import EXAMPLES, XBRLExtraction
 
 FACT = re.compile(r"<([a-z][\w-]*:[A-Za-z][\w]*)[^>]*>([^<]*)</>")
@@ -94,22 +101,28 @@ def tag_question_prompt(prompt: str, label: str, company: str, period: str) -> s
             f"{company} for the {period}? \n            \nAnswer:")
 
 
-def grounded_space(prompt: str, kind: str) -> AnswerSpace | None:
+def grounded_space(prompt: str, kind: str, standard: bool = True) -> AnswerSpace | None:
     """The grounded answer space of a FinLoRA-shaped prompt of `kind` (tag / value /
-    calculation), or None when the prompt is not one."""
+    calculation), or None when the prompt is not one; `standard`: each choice among the asked
+    line item's standard tags where the snippet has them (module doc)."""
     values = first_values(prompt)
     question = question_of(prompt)
     if not values or question is None:
         return None
-    concepts = tuple(values)
+
+    def among(label: str | None, concepts: tuple[str, ...]) -> tuple[str, ...]:
+        return standard_tags(label, concepts) if standard and label else concepts
+
     if kind == "tag":
-        return Labels(tuple(dict.fromkeys(c for c, _ in snippet_facts(prompt))), "sum")
+        concepts = tuple(dict.fromkeys(c for c, _ in snippet_facts(prompt)))
+        return Labels(among(asked_label(question), concepts), "sum")
     asked = parse_question(question)
     if asked is None:
         return None
+    concepts = tuple(values)
     if kind == "value":
         choice = Choice(tag_question_prompt(prompt, asked["label"], asked["company"],
-                                            asked["period"]), concepts)
+                                            asked["period"]), among(asked["label"], concepts))
         return Grounded((choice,), lambda picked: values.get(picked[0]))
     if kind != "calculation":
         return None
@@ -117,8 +130,8 @@ def grounded_space(prompt: str, kind: str) -> AnswerSpace | None:
     if template is None:
         return None
     roles = list(dict.fromkeys(_ROLE.findall(template)))
-    choices = tuple(Choice(tag_question_prompt(prompt, role, asked["company"],
-                                               asked["period"]), concepts) for role in roles)
+    choices = tuple(Choice(tag_question_prompt(prompt, role, asked["company"], asked["period"]),
+                           among(role, concepts)) for role in roles)
 
     def substitute(picked: tuple[str, ...]) -> str:
         chosen = dict(zip(roles, picked, strict=True))
@@ -131,16 +144,17 @@ class FinLoRAXBRL(XBRLExtraction):
     """FinLoRA's XBRL extraction sets, answered grounded by default (see the module doc)."""
 
     def __init__(self, variant: str = "xbrl_tags", data: str | Path | None = None,
-                 grounded: bool = True) -> None:
+                 grounded: bool = True, standard_tags: bool = True) -> None:
         super().__init__(variant, data)
         self.grounded = grounded
+        self.standard_tags = standard_tags
 
     def answer_space(self, example: Example) -> AnswerSpace:
         if not self.grounded:
             if self._kind(example) == "tag":
                 return super().answer_space(example)  # tags were always label-scored
             return FreeText(self.max_new_tokens)
-        space = grounded_space(example.prompt, self._kind(example))
+        space = grounded_space(example.prompt, self._kind(example), self.standard_tags)
         return space if space is not None else super().answer_space(example)
 
 

@@ -12,6 +12,7 @@ concept map below is standard US-GAAP usage, written by hand (not taken from Fin
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from finlora.tasks.base import Example
@@ -57,6 +58,24 @@ ASKS = (
     "What XBRL tag corresponds to {label} for {company} for the fiscal period concluding in "
     "FY {year}?",
 )
+_ASKED = [re.compile("^" + re.escape(ask).replace(r"\{label\}", "(?P<label>.+?)")
+                     .replace(r"\{company\}", ".+?").replace(r"\{year\}", r"\d{4}") + r"\s*$")
+          for ask in ASKS]
+
+
+def asked_label(question: str) -> str | None:
+    """The line item a tag question in one of FinLoRA's phrasings asks about, or None."""
+    for pattern in _ASKED:
+        if match := pattern.match(question.strip()):
+            return match.group("label")
+    return None
+
+
+def standard_tags(label: str, concepts: tuple[str, ...]) -> tuple[str, ...]:
+    """The `concepts` (QNames) that are `label`'s standard us-gaap tags (`LABELS`), in the
+    given order; all of `concepts` when the label is not in `LABELS` or none of its tags is."""
+    names = {f"us-gaap:{n}" for n in LABELS.get(label, ())}
+    return tuple(c for c in concepts if c in names) or concepts
 
 
 def tag_questions(filing: Any, per_label: int = 2, max_facts: int = 60, seed: int = 0

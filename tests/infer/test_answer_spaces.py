@@ -47,8 +47,10 @@ class StandIn(Predictor):
         return ["The value is 12" for _ in prompts]
 
 
-def test_grounded_value_and_formula_give_finlora_s_gold() -> None:
-    value, formula = tasks.get("xbrl_value"), tasks.get("xbrl_formula")
+@pytest.mark.parametrize("standard", [False, True])
+def test_grounded_value_and_formula_give_finlora_s_gold(standard: bool) -> None:
+    value = tasks.get("xbrl_value", standard_tags=standard)
+    formula = tasks.get("xbrl_formula", standard_tags=standard)
     v_ex, f_ex = value.load("test", limit=1)[0], formula.load("test", limit=4)[3]
     predictor = StandIn()
     [v_pred] = predictor.predict(value, [v_ex])
@@ -56,7 +58,11 @@ def test_grounded_value_and_formula_give_finlora_s_gold() -> None:
     assert v_pred.text == "16116000000" and value.is_correct(v_pred.answer, v_ex)
     assert f_pred.text == "(19084000000 - 5701000000) / 11108000000"
     assert formula.is_correct(f_pred.answer, f_ex)
-    assert [kind for kind, _ in predictor.calls] == ["score"] * 4  # 1 + 3 choices, no generation
+    # 1 + 3 choices, no generation; with standard tags each choice has one concept left in
+    # these snippets, so nothing is scored
+    assert [kind for kind, _ in predictor.calls] == ([] if standard else ["score"] * 4)
+    if standard:
+        assert v_pred.confidence == f_pred.confidence == 1.0
 
 
 def test_free_text_generates_and_score_mode_refuses_it() -> None:
