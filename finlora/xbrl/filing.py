@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from finlora.errors import FilingError
+from finlora.xbrl.linkbases import LazyLabels
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.query import FactSet
 from finlora.xbrl.sources import INLINE_SUFFIXES, filing_documents, find_entry_point
@@ -23,6 +24,19 @@ class Filing(FilingParts):
     fields of `FilingParts`, with the facts queryable)."""
 
     facts: FactSet
+
+    @property  # type: ignore[override]
+    def labels(self) -> dict[str, str]:
+        """Concept → label from the filing's label linkbase (read now if the engine left it
+        for first use: a broken label file raises its `FilingError` here)."""
+        labels = self.__dict__["labels"]
+        if isinstance(labels, LazyLabels):
+            labels = self.__dict__["labels"] = labels.table()
+        return labels
+
+    @labels.setter
+    def labels(self, labels: dict[str, str] | LazyLabels) -> None:
+        self.__dict__["labels"] = labels
 
     def _dei(self, name: str) -> Fact | None:
         return self.facts.query().concept(f"dei:{name}").without_dimensions().first()

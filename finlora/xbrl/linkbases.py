@@ -1,18 +1,22 @@
 """The filing's own schema and linkbases, read with lxml: labels and calculation relationships.
 
 Only files inside the filing's folder are read; references to other places are ignored.
+Labels can be read on first use instead (`LazyLabels`): a label linkbase is often the largest
+file of a filing after its document.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 
 from finlora.xbrl.instance import LINK, XLINK
-from finlora.xbrl.safe_xml import parse_xml, resolve_local
-from finlora.xbrl.types import Calculation
+from finlora.xbrl.safe_xml import check_size, max_filing_bytes, parse_xml, resolve_local
+from finlora.xbrl.types import Calculation, PendingLabel
 
 XS = "http://www.w3.org/2001/XMLSchema"
 STANDARD_LABEL = "http://www.xbrl.org/2003/role/label"
@@ -107,6 +111,49 @@ def read_calculations(linkbase: Path) -> list[Calculation]:
     return calculations
 
 
+class LazyLabels:
+    """Concept → label of some label linkbases, read on the first `table()` (once: other
+    threads wait for it) and kept. An unreadable file raises its `FilingError` then, and on
+    each later call; a pickled `LazyLabels` is its table."""
+
+    def __init__(self, files: list[Path]):
+        self.files = files
+        self._table: dict[str, str] | None = None
+        self._lock = threading.Lock()
+        self._pending: dict[str, PendingLabel] = {}
+
+    def table(self) -> dict[str, str]:
+        table = self._table
+        if table is None:
+            with self._lock:
+                if self._table is None:
+                    labels: dict[str, str] = {}
+                    for path in self.files:
+                        labels.update(read_labels(path))
+                    self._table = labels
+                table = self._table
+        return table
+
+    def pending(self, concept: str) -> PendingLabel:
+        """The concept's label as a fact holds it until it is read (one per concept)."""
+        label = self._pending.get(concept)
+        if label is None:
+            label = self._pending[concept] = PendingLabel(concept, self.table)
+        return label
+
+    def __reduce__(self) -> tuple[Callable[..., dict[str, str]], tuple[dict[str, str]]]:
+        return dict, (self.table(),)
+
+
+def _is_labels(role: str, linkbase: Path) -> bool:
+    return role.endswith("labelLinkbaseRef") or (not role and linkbase.stem.endswith("_lab"))
+
+
+def _is_calculations(role: str, linkbase: Path) -> bool:
+    return role.endswith("calculationLinkbaseRef") or (not role and
+                                                       linkbase.stem.endswith("_cal"))
+
+
 def read_linkbases(schema: Path | None, root: etree._Element | None = None,
                    ) -> tuple[dict[str, str], list[Calculation]]:
     """Labels and calculations of the filing's own linkbases (empty without a schema; `root`:
@@ -116,9 +163,25 @@ def read_linkbases(schema: Path | None, root: etree._Element | None = None,
     if schema is None:
         return labels, calculations
     for role, linkbase in linkbase_files(schema, root):
-        if role.endswith("labelLinkbaseRef") or (not role and linkbase.stem.endswith("_lab")):
+        if _is_labels(role, linkbase):
             labels.update(read_labels(linkbase))
-        elif role.endswith("calculationLinkbaseRef") or (not role and
-                                                         linkbase.stem.endswith("_cal")):
+        elif _is_calculations(role, linkbase):
             calculations.extend(read_calculations(linkbase))
     return labels, calculations
+
+
+def read_linkbases_lazily(schema: Path | None, root: etree._Element | None = None,
+                          ) -> tuple[LazyLabels | None, list[Calculation]]:
+    """As `read_linkbases`, but the labels are read on first use (None: no label linkbase);
+    each label file's size is checked now, as a read would."""
+    label_files: list[Path] = []
+    calculations: list[Calculation] = []
+    if schema is not None:
+        limit = max_filing_bytes()
+        for role, linkbase in linkbase_files(schema, root):
+            if _is_labels(role, linkbase):
+                check_size(linkbase, limit)
+                label_files.append(linkbase)
+            elif _is_calculations(role, linkbase):
+                calculations.extend(read_calculations(linkbase))
+    return (LazyLabels(label_files) if label_files else None), calculations

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finlora.xbrl.linkbases import LazyLabels
 from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 
@@ -22,7 +23,8 @@ class FilingParts:
     facts: Sequence[Fact]
     contexts: dict[str, Context]
     units: dict[str, Unit]
-    labels: dict[str, str] = field(default_factory=dict)
+    # concept → label; `LazyLabels` where the engine left them to be read on first use
+    labels: dict[str, str] | LazyLabels = field(default_factory=dict)
     calculations: list[Calculation] = field(default_factory=list)
     engine: str = "lxml"
     # standard schema URLs the Arelle engine replaced with generated stubs (none for lxml)

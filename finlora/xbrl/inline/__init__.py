@@ -5,12 +5,14 @@
 
 Facts equal Arelle's (concept, context, unit, value after transforms, decimals, id), in
 document order, for a single document or a multi-document set (contexts, units,
-continuations and footnotes shared across the set).
+continuations and footnotes shared across the set). Labels are read from the label linkbase
+on first use (`linkbases.LazyLabels`), not during the load.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -20,7 +22,7 @@ from finlora.xbrl.inline.document import InlineSet, is_inline_root, read_inline_
 from finlora.xbrl.inline.footnotes import read_footnotes
 from finlora.xbrl.inline.values import numeric_text, text_value, where
 from finlora.xbrl.instance import XSI_NIL, make_fact
-from finlora.xbrl.linkbases import read_linkbases
+from finlora.xbrl.linkbases import LazyLabels, read_linkbases_lazily
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
 from finlora.xbrl.stubs import check_references
@@ -35,12 +37,12 @@ def load_inline(paths: list[Path]) -> FilingParts:
     with gc_paused():
         found = read_inline_set(paths)
         schema, schema_root = _schema(found)
-        labels, calculations = read_linkbases(schema, schema_root)
+        labels, calculations = read_linkbases_lazily(schema, schema_root)
         warnings: list[str] = []
         facts = _facts(found, labels, warnings)
         footnotes = read_footnotes(found, warnings)
     return FilingParts(path=paths[0], facts=facts, contexts=found.contexts, units=found.units,
-                       labels=labels, calculations=calculations, engine="lxml",
+                       labels=labels or {}, calculations=calculations, engine="lxml",
                        footnotes=footnotes, warnings=warnings)
 
 
@@ -84,19 +86,21 @@ class _Continuations:
         return hit[1]
 
 
-def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> list[Fact]:
+def _facts(found: InlineSet, labels: LazyLabels | None, warnings: list[str]) -> list[Fact]:
     facts = []
     follow = _Continuations(found)
-    concepts: dict[tuple[Path, str], tuple[str, str]] = {}  # per document where prefixes are
+    # name → concept, namespace, label (pending), per document where prefixes are flat
+    concepts: dict[tuple[Path, str], tuple[str, str, Any]] = {}
     for path, kind, element in found.facts:
         attrs = dict(element.items())  # one call; the value steps read the same dict
         name = attrs.get("name") or ""
-        concept_namespace = concepts.get((path, name))
-        if concept_namespace is None:
-            concept_namespace = _concept(found, path, element, name)
+        known = concepts.get((path, name))
+        if known is None:
+            concept, namespace = _concept(found, path, element, name)
+            known = (concept, namespace, labels.pending(concept) if labels else None)
             if path in found.flat_namespaces:
-                concepts[(path, name)] = concept_namespace
-        concept, namespace = concept_namespace
+                concepts[(path, name)] = known
+        concept, namespace, label = known
         context = found.contexts.get(attrs.get("contextRef") or "") or _ref(
             found.contexts, path, element, attrs, "contextRef", "context")
         unit = None
@@ -116,7 +120,7 @@ def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> lis
             concept=concept, namespace=namespace, value=value.strip(), context=context,
             unit=unit, decimals=decimals.strip() or None if decimals else None, is_nil=is_nil,
             fact_id=attrs.get("id"), source=path.name, path=path,
-            label=labels.get(concept), line=element.sourceline))
+            label=label, line=element.sourceline))
     return facts
 
 
