@@ -134,13 +134,23 @@ class Fact(BaseModel):
         """What makes two facts the same report: concept, context, unit and value."""
         return (self.concept, self.context_id, self.unit, self.value)
 
-    @field_serializer("label")
-    def _read_label(self, label: str | None) -> str | None:
-        return self.label if label.__class__ is PendingLabel else label
+    # A pending label is read before a dump (an unreadable label file then raises its own
+    # FilingError: inside the serializer pydantic would wrap it) and before dict(fact).
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        self.label  # noqa: B018
+        return super().model_dump(**options)
+
+    def model_dump_json(self, **options: Any) -> str:
+        self.label  # noqa: B018
+        return super().model_dump_json(**options)
 
     def __iter__(self):  # type: ignore[no-untyped-def]  # BaseModel's TupleGenerator
-        self.label  # noqa: B018 - a pending label is read first: dict(fact) holds its text
+        self.label  # noqa: B018
         return super().__iter__()
+
+    @field_serializer("label")
+    def _read_label(self, label: str | None) -> str | None:  # a Fact inside another model
+        return self.label if label.__class__ is PendingLabel else label
 
 
 setattr(Fact, "label", _LabelAttribute())  # noqa: B010 - after pydantic built the class
