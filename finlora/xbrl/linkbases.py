@@ -1,19 +1,19 @@
 """The filing's own schema and linkbases, read with lxml: labels and calculation relationships.
 
 Only files inside the filing's folder are read; references to other places are ignored.
-Labels can be read on first use instead (`LazyLabels`): a label linkbase is often the largest
-file of a filing after its document.
+Both can be read on first use instead (`read_linkbases_lazily`): a label linkbase is often the
+largest file of a filing after its document.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
 
+from finlora.xbrl.deferred import Deferred
 from finlora.xbrl.instance import LINK, XLINK
 from finlora.xbrl.safe_xml import check_size, max_filing_bytes, parse_xml, resolve_local
 from finlora.xbrl.types import Calculation, PendingLabel
@@ -111,38 +111,31 @@ def read_calculations(linkbase: Path) -> list[Calculation]:
     return calculations
 
 
-class LazyLabels:
-    """Concept → label of some label linkbases, read on the first `table()` (once: other
-    threads wait for it) and kept. An unreadable file raises its `FilingError` then, and on
-    each later call; a pickled `LazyLabels` is its table."""
+class LazyLabels(Deferred[dict[str, str]]):
+    """Concept → label of some label linkbases, read on the first `get()`."""
 
     def __init__(self, files: list[Path]):
+        super().__init__(partial(_read_label_files, files))
         self.files = files
-        self._table: dict[str, str] | None = None
-        self._lock = threading.Lock()
         self._pending: dict[str, PendingLabel] = {}
-
-    def table(self) -> dict[str, str]:
-        table = self._table
-        if table is None:
-            with self._lock:
-                if self._table is None:
-                    labels: dict[str, str] = {}
-                    for path in self.files:
-                        labels.update(read_labels(path))
-                    self._table = labels
-                table = self._table
-        return table
 
     def pending(self, concept: str) -> PendingLabel:
         """The concept's label as a fact holds it until it is read (one per concept)."""
         label = self._pending.get(concept)
         if label is None:
-            label = self._pending[concept] = PendingLabel(concept, self.table)
+            label = self._pending[concept] = PendingLabel(concept, self.get)
         return label
 
-    def __reduce__(self) -> tuple[Callable[..., dict[str, str]], tuple[dict[str, str]]]:
-        return dict, (self.table(),)
+
+def _read_label_files(files: list[Path]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for path in files:
+        labels.update(read_labels(path))
+    return labels
+
+
+def _read_calculation_files(files: list[Path]) -> list[Calculation]:
+    return [calculation for path in files for calculation in read_calculations(path)]
 
 
 def _is_labels(role: str, linkbase: Path) -> bool:
@@ -171,11 +164,11 @@ def read_linkbases(schema: Path | None, root: etree._Element | None = None,
 
 
 def read_linkbases_lazily(schema: Path | None, root: etree._Element | None = None,
-                          ) -> tuple[LazyLabels | None, list[Calculation]]:
-    """As `read_linkbases`, but the labels are read on first use (None: no label linkbase);
-    each label file's size is checked now, as a read would."""
+                          ) -> tuple[LazyLabels | None, Deferred[list[Calculation]] | None]:
+    """As `read_linkbases`, but labels and calculations are read on first use (None: no such
+    linkbase); each file's size is checked now, as a read would."""
     label_files: list[Path] = []
-    calculations: list[Calculation] = []
+    calculation_files: list[Path] = []
     if schema is not None:
         limit = max_filing_bytes()
         for role, linkbase in linkbase_files(schema, root):
@@ -183,5 +176,8 @@ def read_linkbases_lazily(schema: Path | None, root: etree._Element | None = Non
                 check_size(linkbase, limit)
                 label_files.append(linkbase)
             elif _is_calculations(role, linkbase):
-                calculations.extend(read_calculations(linkbase))
-    return (LazyLabels(label_files) if label_files else None), calculations
+                check_size(linkbase, limit)
+                calculation_files.append(linkbase)
+    return (LazyLabels(label_files) if label_files else None,
+            Deferred(partial(_read_calculation_files, calculation_files))
+            if calculation_files else None)

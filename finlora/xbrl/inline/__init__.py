@@ -5,8 +5,8 @@
 
 Facts equal Arelle's (concept, context, unit, value after transforms, decimals, id), in
 document order, for a single document or a multi-document set (contexts, units,
-continuations and footnotes shared across the set). Labels are read from the label linkbase
-on first use (`linkbases.LazyLabels`), not during the load.
+continuations and footnotes shared across the set). Labels and calculations are read from
+their linkbases on first use (`linkbases.read_linkbases_lazily`), not during the load.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def load_inline(paths: list[Path]) -> FilingParts:
         facts = _facts(found, labels, warnings)
         footnotes = read_footnotes(found, warnings)
     return FilingParts(path=paths[0], facts=facts, contexts=found.contexts, units=found.units,
-                       labels=labels or {}, calculations=calculations, engine="lxml",
+                       labels=labels or {}, calculations=calculations or [], engine="lxml",
                        footnotes=footnotes, warnings=warnings)
 
 

@@ -1,5 +1,6 @@
-"""Labels of an inline load, read from the label linkbase on first use: the same texts as the
-label file gives (read here with the standard library, not finlora), read once, clear errors."""
+"""Labels and calculations of an inline load, read from their linkbases on first use: the same
+texts as the label file gives (read here with the standard library, not finlora), the
+published balance sheet's sums, each file read once, clear errors."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .conftest import FILINGS
 APPLE = FILINGS / "apple-10q-2025-03-29"
 APPLE_HTM = APPLE / "aapl-20250329.htm"
 LABELS = APPLE / "aapl-20250329_lab.xml"
+CALCULATIONS = APPLE / "aapl-20250329_cal.xml"
 _LINK, _XLINK = "{http://www.xbrl.org/2003/linkbase}", "{http://www.w3.org/1999/xlink}"
 _ROLES = ("http://www.xbrl.org/2003/role/label", "http://www.xbrl.org/2003/role/terseLabel")
 
@@ -108,11 +110,38 @@ def test_threads_read_the_labels_once(monkeypatch, expected) -> None:
     assert reads == [LABELS]
 
 
-def _broken(tmp_path: Path, data: bytes) -> Path:
+def test_calculations_are_read_on_first_use_only(monkeypatch) -> None:
+    reads: list[Path] = []
+    read = linkbases.read_calculations
+    monkeypatch.setattr(linkbases, "read_calculations", lambda path: reads.append(path) or
+                        read(path))
+    filing = load_filing(APPLE_HTM)
+    assert reads == []
+    sums = {c.parent: c.children for c in filing.calculations}
+    # Apple's published balance sheet: total assets = current + non-current; total
+    # liabilities and shareholders' equity = liabilities + commitments + equity
+    assert sums["us-gaap:Assets"] == [("us-gaap:AssetsCurrent", 1.0),
+                                      ("us-gaap:AssetsNoncurrent", 1.0)]
+    assert sums["us-gaap:LiabilitiesAndStockholdersEquity"] == [
+        ("us-gaap:Liabilities", 1.0), ("us-gaap:CommitmentsAndContingencies", 1.0),
+        ("us-gaap:StockholdersEquity", 1.0)]
+    assert filing.calculations is filing.calculations and reads == [CALCULATIONS]
+
+
+def _broken(tmp_path: Path, data: bytes, name: str = LABELS.name) -> Path:
     folder = tmp_path / "apple"
     shutil.copytree(APPLE, folder)
-    (folder / LABELS.name).write_bytes(data)
+    (folder / name).write_bytes(data)
     return folder / APPLE_HTM.name
+
+
+def test_a_broken_calculation_file_is_an_error_naming_it_when_read(tmp_path) -> None:
+    path = _broken(tmp_path, CALCULATIONS.read_bytes()[:30_000], CALCULATIONS.name)
+    filing = load_filing(path)
+    for _ in range(2):
+        with pytest.raises(FilingError, match="malformed XML") as error:
+            filing.calculations  # noqa: B018
+        assert error.value.path == str(path.parent / CALCULATIONS.name)
 
 
 def test_a_broken_label_file_is_an_error_naming_it_when_labels_are_read(tmp_path) -> None:
