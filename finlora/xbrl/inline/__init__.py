@@ -41,7 +41,7 @@ __all__ = ["is_inline_root", "load_inline"]
 def load_inline(paths: list[Path]) -> FilingParts:
     """Read an inline document set with lxml; bad input raises `FilingError` naming the file,
     the fact and its line."""
-    with gc_paused():
+    with gc_paused(keep=True):  # the filing's objects go to the oldest generation, as plain
         found = read_inline_set(paths)
         schema, schema_root = _schema(found)
         labels, calculations = read_linkbases_lazily(schema, schema_root)
