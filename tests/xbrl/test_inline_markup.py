@@ -35,6 +35,7 @@ CASES = [  # content, its escaped markup, whether the serialiser answers
     (NESTED.replace('id="n1"', 'id="n>1"').format("7") + '<br title="x"/>',
      '7<br title="x"/>', True),
     ("<p>an xml file</p>", "<p>an xml file</p>", False),
+    (NESTED.replace('id="n1"', 'id="n1" xsi:nil="true"').format("") + "<p/>", "<p></p>", True),
     ('<a xlink:href="b" href="a">x</a>', '<a href="a" xlink:href="b">x</a>', False),
     ('<span title="a&lt;b">x</span>', '<span title="a<b">x</span>', False),
     ('<span title="a&#9;b">x</span>', '<span title="a\tb">x</span>', False),

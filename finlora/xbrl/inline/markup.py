@@ -58,11 +58,11 @@ class Serialiser:
             voids.add(self._closing(void))
         if self.xhtml_declaration in body:
             body = body.replace(self.xhtml_declaration, b"")
+        body = self.ix_tags.sub(b"", body)  # with the declarations C14N put in them (xsi:nil)
         if b" xml" in body:  # xml: attributes, other namespaces (or such text: rare)
             return None
         if self.xhtml_attribute is not None and self.xhtml_attribute in body:
             return None  # an attribute in a namespace: the walker sorts those otherwise
-        body = self.ix_tags.sub(b"", body)
         for empty, closed in voids or ():
             body = body.replace(empty, closed)
         return body.decode()
