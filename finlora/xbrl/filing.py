@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from finlora.errors import FilingError
+from finlora.xbrl.deferred import Deferred
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.query import FactSet
 from finlora.xbrl.sources import INLINE_SUFFIXES, filing_documents, find_entry_point
@@ -17,12 +18,36 @@ Engine = Literal["auto", "arelle", "lxml"]
 __all__ = ["INLINE_SUFFIXES", "Engine", "Filing", "find_entry_point", "load_filing"]
 
 
+class _OnFirstUse:
+    """A `Filing` field an engine may give as a `Deferred`: read on first access (a broken
+    linkbase raises its `FilingError` then), and kept."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, filing: Filing | None, owner: type | None = None) -> Any:
+        if filing is None:
+            return self
+        value = filing.__dict__[self.name]
+        if isinstance(value, Deferred):
+            value = filing.__dict__[self.name] = value.get()
+        return value
+
+    def __set__(self, filing: Filing, value: Any) -> None:
+        filing.__dict__[self.name] = value
+
+
 @dataclass
 class Filing(FilingParts):
     """A loaded filing: its facts, contexts, units, labels and calculation relationships (the
     fields of `FilingParts`, with the facts queryable)."""
 
     facts: FactSet
+
+    # the fields `labels` (dict) and `calculations` (list): read on first access where the
+    # engine left them `Deferred` (not annotated here: they stay FilingParts' fields)
+    labels = _OnFirstUse()
+    calculations = _OnFirstUse()
 
     def _dei(self, name: str) -> Fact | None:
         return self.facts.query().concept(f"dei:{name}").without_dimensions().first()

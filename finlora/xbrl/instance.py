@@ -206,6 +206,35 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
 FACT_FIELDS = set(Fact.model_fields)
 
 
+class _Fields:
+    """A plain object: the `__dict__` of every instance shares one table of keys (CPython's
+    split-table dicts), and so do copies of it. A fact's dict copied from one is its 18
+    values, not 18 keys and values: 170 bytes less a fact, and less to allocate."""
+
+
+def concept_fields(concept: str, namespace: str, label: object, source: str) -> dict:
+    """Every field of a fact in declaration order, those of its concept filled in (`label`:
+    its text, None or a `PendingLabel`): what a reader copies, then updates, for each fact."""
+    prefix, _, name = concept.rpartition(":")
+    holder = _Fields()
+    for field, value in (
+            ("concept", concept), ("name", name), ("prefix", prefix), ("namespace", namespace),
+            ("label", label), ("value", ""), ("numeric", None), ("unit", None),
+            ("decimals", None), ("period_start", None), ("period_end", None),
+            ("instant", None), ("entity", ""), ("dimensions", {}), ("is_nil", False),
+            ("id", None), ("context_id", ""), ("source", source)):
+        setattr(holder, field, value)
+    return vars(holder)
+
+
+def context_fields(context: Context) -> dict:
+    """A fact's fields that come from its context."""
+    c = context.__dict__
+    return {"period_start": c["period_start"], "period_end": c["period_end"],
+            "instant": c["instant"], "entity": c["entity"], "dimensions": c["dimensions"],
+            "context_id": c["id"]}
+
+
 def new_fact(values: dict) -> Fact:
     """A `Fact` from already-typed values (every field, in declaration order), as
     `Fact.model_construct` would build it but without its per-call overhead and with one

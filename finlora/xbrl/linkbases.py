@@ -1,18 +1,22 @@
 """The filing's own schema and linkbases, read with lxml: labels and calculation relationships.
 
 Only files inside the filing's folder are read; references to other places are ignored.
+Both can be read on first use instead (`read_linkbases_lazily`): a label linkbase is often the
+largest file of a filing after its document.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
 
+from finlora.xbrl.deferred import Deferred
 from finlora.xbrl.instance import LINK, XLINK
-from finlora.xbrl.safe_xml import parse_xml, resolve_local
-from finlora.xbrl.types import Calculation
+from finlora.xbrl.safe_xml import check_size, max_filing_bytes, parse_xml, resolve_local
+from finlora.xbrl.types import Calculation, PendingLabel
 
 XS = "http://www.w3.org/2001/XMLSchema"
 STANDARD_LABEL = "http://www.xbrl.org/2003/role/label"
@@ -107,6 +111,42 @@ def read_calculations(linkbase: Path) -> list[Calculation]:
     return calculations
 
 
+class LazyLabels(Deferred[dict[str, str]]):
+    """Concept → label of some label linkbases, read on the first `get()`."""
+
+    def __init__(self, files: list[Path]):
+        super().__init__(partial(_read_label_files, files))
+        self.files = files
+        self._pending: dict[str, PendingLabel] = {}
+
+    def pending(self, concept: str) -> PendingLabel:
+        """The concept's label as a fact holds it until it is read (one per concept)."""
+        label = self._pending.get(concept)
+        if label is None:
+            label = self._pending[concept] = PendingLabel(concept, self.get)
+        return label
+
+
+def _read_label_files(files: list[Path]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for path in files:
+        labels.update(read_labels(path))
+    return labels
+
+
+def _read_calculation_files(files: list[Path]) -> list[Calculation]:
+    return [calculation for path in files for calculation in read_calculations(path)]
+
+
+def _is_labels(role: str, linkbase: Path) -> bool:
+    return role.endswith("labelLinkbaseRef") or (not role and linkbase.stem.endswith("_lab"))
+
+
+def _is_calculations(role: str, linkbase: Path) -> bool:
+    return role.endswith("calculationLinkbaseRef") or (not role and
+                                                       linkbase.stem.endswith("_cal"))
+
+
 def read_linkbases(schema: Path | None, root: etree._Element | None = None,
                    ) -> tuple[dict[str, str], list[Calculation]]:
     """Labels and calculations of the filing's own linkbases (empty without a schema; `root`:
@@ -116,9 +156,28 @@ def read_linkbases(schema: Path | None, root: etree._Element | None = None,
     if schema is None:
         return labels, calculations
     for role, linkbase in linkbase_files(schema, root):
-        if role.endswith("labelLinkbaseRef") or (not role and linkbase.stem.endswith("_lab")):
+        if _is_labels(role, linkbase):
             labels.update(read_labels(linkbase))
-        elif role.endswith("calculationLinkbaseRef") or (not role and
-                                                         linkbase.stem.endswith("_cal")):
+        elif _is_calculations(role, linkbase):
             calculations.extend(read_calculations(linkbase))
     return labels, calculations
+
+
+def read_linkbases_lazily(schema: Path | None, root: etree._Element | None = None,
+                          ) -> tuple[LazyLabels | None, Deferred[list[Calculation]] | None]:
+    """As `read_linkbases`, but labels and calculations are read on first use (None: no such
+    linkbase); each file's size is checked now, as a read would."""
+    label_files: list[Path] = []
+    calculation_files: list[Path] = []
+    if schema is not None:
+        limit = max_filing_bytes()
+        for role, linkbase in linkbase_files(schema, root):
+            if _is_labels(role, linkbase):
+                check_size(linkbase, limit)
+                label_files.append(linkbase)
+            elif _is_calculations(role, linkbase):
+                check_size(linkbase, limit)
+                calculation_files.append(linkbase)
+    return (LazyLabels(label_files) if label_files else None,
+            Deferred(partial(_read_calculation_files, calculation_files))
+            if calculation_files else None)

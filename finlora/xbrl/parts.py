@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finlora.xbrl.deferred import Deferred
+from finlora.xbrl.linkbases import LazyLabels
 from finlora.xbrl.types import Calculation, Context, Fact, Unit
 
 
@@ -22,8 +24,9 @@ class FilingParts:
     facts: Sequence[Fact]
     contexts: dict[str, Context]
     units: dict[str, Unit]
-    labels: dict[str, str] = field(default_factory=dict)
-    calculations: list[Calculation] = field(default_factory=list)
+    # concept → label; labels and calculations may be `Deferred`: read on first use
+    labels: dict[str, str] | LazyLabels = field(default_factory=dict)
+    calculations: list[Calculation] | Deferred[list[Calculation]] = field(default_factory=list)
     engine: str = "lxml"
     # standard schema URLs the Arelle engine replaced with generated stubs (none for lxml)
     stub_schemas: list[str] = field(default_factory=list)

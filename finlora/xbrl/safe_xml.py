@@ -33,7 +33,7 @@ def _parser(blank_text: bool = True) -> etree.XMLParser:
         remove_comments=True,
         remove_pis=True,
         remove_blank_text=not blank_text,
-    )
+    )  # collect_ids=False would be a little faster, but makes libxml2 load a DOCTYPE's DTD
 
 
 def max_filing_bytes() -> int:
@@ -102,8 +102,28 @@ def parse_xml(path: Path, max_bytes: int | None = None, blank_text: bool = True,
     """Parse an XML (or XHTML) document safely and return its root element. `blank_text=False`
     drops whitespace-only text between elements (faster; for schemas and linkbases, whose
     text never matters between elements — never for documents with facts)."""
-    data = document_bytes(path, max_bytes)
-    return parse_bytes(data, path, blank_text)
+    return parse_document(path, max_bytes, blank_text)[1]
+
+
+def parse_document(path: Path, max_bytes: int | None = None, blank_text: bool = True,
+                   ) -> tuple[bytes, etree._Element]:
+    """`document_bytes(path)` and its root, parsed safely (as `parse_bytes`), without scanning
+    the whole document for HTML entities first: one that uses them undeclared fails to parse
+    (they are converted then, and it is parsed again), unless it has a DOCTYPE (its external
+    DTD could declare them): those are converted, if any, before the root is returned."""
+    data = read_bytes(path, max_bytes)
+    check_header(data, path)
+    try:
+        root = _fromstring(data, path, blank_text)
+    except etree.XMLSyntaxError as exc:
+        if _NAMED_REF.search(data) is None:
+            raise FilingError(path, _malformed(exc)) from exc
+        root = None
+    if root is None or (root.getroottree().docinfo.doctype and _NAMED_REF.search(data)):
+        data = html_entities_to_numeric(data)
+        return data, parse_bytes(data, path, blank_text)
+    refuse_dtd_subset(root, path)
+    return data, root
 
 
 def check_header(data: bytes, path: Path) -> None:
@@ -120,14 +140,25 @@ def parse_bytes(data: bytes, path: Path, blank_text: bool = True) -> etree._Elem
     """Parse document bytes (already read through `read_bytes`) safely; errors name `path`."""
     check_header(data, path)
     try:
-        root = etree.fromstring(data, parser=_parser(blank_text), base_url=None)
+        root = _fromstring(data, path, blank_text)
     except etree.XMLSyntaxError as exc:
-        raise FilingError(path, f"malformed XML: {exc.msg} (line {exc.lineno})") from exc
+        raise FilingError(path, _malformed(exc)) from exc
+    refuse_dtd_subset(root, path)
+    return root
+
+
+def _malformed(exc: etree.XMLSyntaxError) -> str:
+    return f"malformed XML: {exc.msg} (line {exc.lineno})"
+
+
+def _fromstring(data: bytes, path: Path, blank_text: bool) -> etree._Element:
+    """The root of `data` (XMLSyntaxError as lxml raises it; other errors named)."""
+    try:
+        root = etree.fromstring(data, parser=_parser(blank_text), base_url=None)
     except (ValueError, LookupError) as exc:  # e.g. an unknown or mismatched encoding
         raise FilingError(path, f"cannot decode document: {exc}") from exc
     if root is None:
         raise FilingError(path, "no root element")
-    refuse_dtd_subset(root, path)
     return root
 
 

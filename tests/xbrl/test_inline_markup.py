@@ -1,4 +1,4 @@
-"""Escaped markup: lxml's serialiser with fix-ups (`inline/markup.py`) against the Python walker
+"""Escaped markup: libxml2's C14N with fix-ups (`inline/markup.py`) against the Python walker
 (`inline/text.py`, equal to Arelle on the bundled filings). Each case's markup is written by
 hand from the rules (attributes sorted, `&` `<` `>` escaped in text, `&` `"` in attributes,
 void elements `<br/>`, other empty ones `<td></td>`, nested ix tags give their content,
@@ -29,7 +29,14 @@ CASES = [  # content, its escaped markup, whether the serialiser answers
     ('<span title="say &quot;hi&quot;">"q" &lt; 1 &gt; 0</span>',
      '<span title="say &quot;hi&quot;">"q" &lt; 1 &gt; 0</span>', True),
     ("", "", True),
-    ('<td style="b" colspan="2">x</td>', '<td colspan="2" style="b">x</td>', False),
+    ('<td style="b" colspan="2">x</td>', '<td colspan="2" style="b">x</td>', True),
+    ('<span title="a>b" id="&gt;">1 &gt; 0</span>', '<span id=">" title="a>b">1 &gt; 0</span>',
+     True),
+    (NESTED.replace('id="n1"', 'id="n>1"').format("7") + '<br title="x"/>',
+     '7<br title="x"/>', True),
+    ("<p>an xml file</p>", "<p>an xml file</p>", False),
+    (NESTED.replace('id="n1"', 'id="n1" xsi:nil="true"').format("") + "<p/>", "<p></p>", True),
+    ('<a xlink:href="b" href="a">x</a>', '<a href="a" xlink:href="b">x</a>', False),
     ('<span title="a&lt;b">x</span>', '<span title="a<b">x</span>', False),
     ('<span title="a&#9;b">x</span>', '<span title="a\tb">x</span>', False),
     ("<span>a&#13;b</span>", "<span>a\rb</span>", False),
@@ -83,3 +90,21 @@ def test_serialiser_answers_for_every_apple_text_block() -> None:
     serialiser = found.serialisers[path]
     for part in parts:
         assert serialiser.markup(part) == inner_text(part, escape=True)
+
+
+@pytest.mark.parametrize("content, expected, fast", [
+    ('<h:p style="a" class="c"><h:br/>x</h:p><h:td/>', '<h:p class="c" style="a"><h:br/>x</h:p>'
+     '<h:td></h:td>', True),
+    ('<h:p h:style="a">x</h:p>', '<h:p h:style="a">x</h:p>', False),
+])
+def test_serialiser_with_a_prefixed_xhtml_namespace(tmp_path, content, expected, fast) -> None:
+    head = HEAD.replace('<html xmlns="http://www.w3.org/1999/xhtml"',
+                        '<h:html xmlns:h="http://www.w3.org/1999/xhtml"', 1)
+    head = head.replace("<head><title>t</title></head><body>", "<h:body>")
+    path = tmp_path / "doc.htm"
+    path.write_text(head + FACT.format(content) + "</h:body></h:html>", encoding="utf-8")
+    found = read_inline_set([path])
+    element = next(e for _, _, e in found.facts if e.get("id") == "t1")
+    serialiser = found.serialisers[path]
+    assert inner_text(element, escape=True) == expected
+    assert serialiser.markup(element) == (expected if fast else None)

@@ -5,11 +5,13 @@
 
 Facts equal Arelle's (concept, context, unit, value after transforms, decimals, id), in
 document order, for a single document or a multi-document set (contexts, units,
-continuations and footnotes shared across the set).
+continuations and footnotes shared across the set). Labels and calculations are read from
+their linkbases on first use (`linkbases.read_linkbases_lazily`), not during the load.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
@@ -19,8 +21,15 @@ from finlora.xbrl.gc_paused import gc_paused
 from finlora.xbrl.inline.document import InlineSet, is_inline_root, read_inline_set
 from finlora.xbrl.inline.footnotes import read_footnotes
 from finlora.xbrl.inline.values import numeric_text, text_value, where
-from finlora.xbrl.instance import XSI_NIL, make_fact
-from finlora.xbrl.linkbases import read_linkbases
+from finlora.xbrl.instance import (
+    DECIMALS,
+    XSI_NIL,
+    concept_fields,
+    context_fields,
+    make_fact,
+    new_fact,
+)
+from finlora.xbrl.linkbases import LazyLabels, read_linkbases_lazily
 from finlora.xbrl.parts import FilingParts
 from finlora.xbrl.safe_xml import parse_xml, resolve_local
 from finlora.xbrl.stubs import check_references
@@ -32,15 +41,15 @@ __all__ = ["is_inline_root", "load_inline"]
 def load_inline(paths: list[Path]) -> FilingParts:
     """Read an inline document set with lxml; bad input raises `FilingError` naming the file,
     the fact and its line."""
-    with gc_paused():
+    with gc_paused(keep=True):  # the filing's objects go to the oldest generation, as plain
         found = read_inline_set(paths)
         schema, schema_root = _schema(found)
-        labels, calculations = read_linkbases(schema, schema_root)
+        labels, calculations = read_linkbases_lazily(schema, schema_root)
         warnings: list[str] = []
         facts = _facts(found, labels, warnings)
         footnotes = read_footnotes(found, warnings)
     return FilingParts(path=paths[0], facts=facts, contexts=found.contexts, units=found.units,
-                       labels=labels, calculations=calculations, engine="lxml",
+                       labels=labels or {}, calculations=calculations or [], engine="lxml",
                        footnotes=footnotes, warnings=warnings)
 
 
@@ -84,40 +93,89 @@ class _Continuations:
         return hit[1]
 
 
-def _facts(found: InlineSet, labels: dict[str, str], warnings: list[str]) -> list[Fact]:
-    facts = []
+def _facts(found: InlineSet, labels: LazyLabels | None, warnings: list[str]) -> list[Fact]:
+    """The facts in document order. A fact's `__dict__` is copied from one per concept and
+    updated from one per context (as in `instance_reader`); anything unusual (decimals not
+    seen yet, a value that is not a number) goes through `make_fact`, with its messages."""
+    facts: list[Fact] = []
+    append = facts.append
     follow = _Continuations(found)
-    concepts: dict[tuple[Path, str], tuple[str, str]] = {}  # per document where prefixes are
+    contexts, units = found.contexts, found.units
+    periods: dict[str, dict] = {}  # contextRef → a fact's fields from its context
+    numbers: dict[str, Decimal] = {}  # value text → its Decimal (immutable: shared)
+    current: Path | None = None
+    names: dict[str, dict] | None = None  # name → a fact's fields, where prefixes are flat
+    source = ""
     for path, kind, element in found.facts:
+        if path is not current:
+            current, source = path, path.name
+            names = {} if path in found.flat_namespaces else None
         attrs = dict(element.items())  # one call; the value steps read the same dict
         name = attrs.get("name") or ""
-        concept_namespace = concepts.get((path, name))
-        if concept_namespace is None:
-            concept_namespace = _concept(found, path, element, name)
-            if path in found.flat_namespaces:
-                concepts[(path, name)] = concept_namespace
-        concept, namespace = concept_namespace
-        context = found.contexts.get(attrs.get("contextRef") or "") or _ref(
-            found.contexts, path, element, attrs, "contextRef", "context")
+        fields = names.get(name) if names is not None else None
+        if fields is None:
+            concept, namespace = _concept(found, path, element, name)
+            fields = concept_fields(concept, namespace,
+                                    labels.pending(concept) if labels else None, source)
+            if names is not None:
+                names[name] = fields
+        context_ref = attrs.get("contextRef") or ""
+        period = periods.get(context_ref)
+        if period is None:
+            context = contexts.get(context_ref) or _ref(contexts, path, element, attrs,
+                                                         "contextRef", "context")
+            period = periods[context_ref] = context_fields(context)
         unit = None
         if kind != "nonNumeric":
-            unit = found.units.get(attrs.get("unitRef") or "") or _ref(
-                found.units, path, element, attrs, "unitRef", "unit")
+            unit = units.get(attrs.get("unitRef") or "") or _ref(units, path, element, attrs,
+                                                                  "unitRef", "unit")
         if kind == "fraction":
             warnings.append(f"{path}: {where(path, element)}: ix:fraction is not read; skipped")
             continue
-        is_nil = attrs.get(XSI_NIL) in ("true", "1")
+        is_nil = attrs.get(XSI_NIL) in _TRUE
         if kind == "nonFraction":
-            value = numeric_text(found, path, element, attrs, is_nil)
+            value = numeric_text(found, path, element, attrs, is_nil).strip()
         else:
-            value = text_value(found, path, element, attrs, follow.start(path, element))
+            value = text_value(found, path, element, attrs, follow.start(path, element)).strip()
         decimals = attrs.get("decimals")
-        facts.append(make_fact(
-            concept=concept, namespace=namespace, value=value.strip(), context=context,
-            unit=unit, decimals=decimals.strip() or None if decimals else None, is_nil=is_nil,
-            fact_id=attrs.get("id"), source=path.name, path=path,
-            label=labels.get(concept), line=element.sourceline))
+        decimals = decimals.strip() or None if decimals else None
+        dec = DECIMALS.get(decimals, _UNUSUAL)
+        numeric = None
+        if unit is not None and not is_nil:
+            numeric = numbers.get(value)
+            if numeric is None:
+                numeric = numbers[value] = _number(value)
+        if dec is _UNUSUAL or numeric is _UNUSUAL:
+            append(make_fact(
+                concept=fields["concept"], namespace=fields["namespace"], value=value,
+                context=contexts[period["context_id"]], unit=unit, decimals=decimals,
+                is_nil=is_nil, fact_id=attrs.get("id"), source=source, path=path,
+                label=fields["label"], line=element.sourceline))
+            continue
+        values = fields.copy()
+        values.update(period)
+        values["value"] = value
+        values["numeric"] = numeric
+        values["unit"] = unit.measure if unit is not None else None
+        values["decimals"] = dec
+        values["is_nil"] = is_nil
+        values["id"] = attrs.get("id")
+        append(new_fact(values))  # typed above: no validation
     return facts
+
+
+_UNUSUAL = object()
+_TRUE = ("true", "1")
+
+
+def _number(value: str) -> Decimal | object:
+    """The value's Decimal as `make_fact` reads it; `_UNUSUAL` if it is not a finite number
+    (make_fact then says so)."""
+    try:
+        numeric = Decimal(value)
+    except (ArithmeticError, ValueError):
+        return _UNUSUAL
+    return numeric if numeric.is_finite() else _UNUSUAL
 
 
 def _concept(found: InlineSet, path: Path, element: etree._Element, name: str,

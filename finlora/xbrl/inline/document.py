@@ -18,7 +18,7 @@ from finlora.errors import FilingError
 from finlora.xbrl.inline.markup import Serialiser, serialiser
 from finlora.xbrl.inline.text import IX_NAMESPACES, split_tag
 from finlora.xbrl.instance import LINK, XBRLI, XLINK, parse_context, parse_unit
-from finlora.xbrl.safe_xml import document_bytes, parse_bytes
+from finlora.xbrl.safe_xml import parse_document
 from finlora.xbrl.stubs import XS, check_href
 from finlora.xbrl.types import Context, Unit
 
@@ -61,8 +61,7 @@ def read_inline_set(paths: list[Path]) -> InlineSet:
     documents = []
     flat = {}
     for path in paths:
-        data = document_bytes(path)
-        root = parse_bytes(data, path)
+        data, root = parse_document(path)
         if not is_inline_root(root) and not any(True for _ in root.iter(*_IX_ANY)):
             raise FilingError(path, "not an inline XBRL document (no ix namespace)")
         documents.append((path, root))

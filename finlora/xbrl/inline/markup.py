@@ -1,14 +1,14 @@
-"""Escaped markup written by lxml's C serialiser, then made equal to the Python walker's
-(`text._escaped`, Arelle's form): the fast way for a filing's text blocks.
+"""Escaped markup written by libxml2's exclusive C14N serialiser, then made equal to the Python
+walker's (`text._escaped`, Arelle's form): the fast way for a filing's text blocks.
 
-`etree.tostring` gives the same text and tags except that it keeps nested ix tags, writes
-empty elements as `<td/>` and keeps attributes in document order. Those three are mended
-(ix tags cut out, `<td></td>` except for the XHTML void elements, order checked); anything
-else it might write differently — character references (`&#9;` in attributes, `&#13;`),
-`&lt;` or `&gt;` inside a tag, `xml:` attributes, unsorted attributes, a void element with
-children, a `<base href>`, an ix:exclude inside, namespaces declared below the root, entity
-nodes, a DOCTYPE (libxml2 then writes XHTML its own way) — makes `markup` return None, and
-the caller uses the walker.
+Canonical XML already sorts attributes (unqualified ones by name, as the walker does) and
+writes empty elements as `<td></td>`. What it does differently is mended: nested ix tags cut
+out, the XHTML namespace declarations it puts on elements below an ix element removed, void
+elements written `<br/>`. Anything else it might write differently — character references
+(`&#xD;`, `&#x9;`), `<` in an attribute value (`&lt;`), `xml:` attributes, elements or
+attributes of other namespaces (their declarations), a void element with children, an
+ix:exclude inside — makes `markup` return None, and the caller uses the walker. Documents
+with a DOCTYPE, entity nodes or namespaces declared below the root get no serialiser.
 """
 
 from __future__ import annotations
@@ -20,93 +20,71 @@ from lxml import etree
 
 VOID = frozenset({"area", "base", "basefont", "br", "col", "frame", "hr", "img", "input",
                   "isindex", "link", "meta", "param"})  # written `<br/>`, as by the walker
-_CHECK = re.compile(rb"&(?:#|[lg]t;)")
-# read in the reversed text: an attribute and the one before it (`"=later "…"=earlier`),
-# and each empty element's tag (`>/…eman<`)
-_PAIRS = re.compile(rb'"=([^\s="<>]++) (?="[^"<>]*+"=([^\s="<>]++))')
-_EMPTIES = re.compile(rb">/([^<>]*+)<")
 _VOID_TAGS = tuple(f"{{*}}{name}" for name in sorted(VOID))
-
-
-class _Closings(dict):
-    """An empty element's reversed tag (`"…"=a eman`) → what ends it: `/>` (void elements)
-    or `></name>`."""
-
-    def __missing__(self, backwards: bytes) -> bytes:
-        name = backwards.rpartition(b" ")[2][::-1]
-        closing = b"/>" if name.rpartition(b":")[2].decode() in VOID else b"></" + name + b">"
-        self[backwards] = closing
-        return closing
+_TAG = rb'[^\s>]*+(?: [^\s=]++="[^"]*+")*+>'  # a C14N tag after its `<…`: `>` may be in values
+_HEAD = re.compile(rb"<" + _TAG)  # the part's own start tag
+XHTML = "http://www.w3.org/1999/xhtml"
 
 
 @dataclass
 class Serialiser:
     """What one document allows: its root namespace map (declared nowhere else, one prefix
-    per namespace) and its ix prefixes."""
+    per namespace; "xmlns" written nowhere but in the root's start tag) and its ix
+    prefixes."""
 
     nsmap: dict[str | None, str]
     ix_tags: re.Pattern[bytes]
+    xhtml_declaration: bytes  # ` xmlns="…xhtml"`: what C14N adds below ix elements
+    xhtml_attribute: bytes | None  # ` h:` where XHTML has a prefix: an attribute of it
     excluded: set[etree._Element] = field(default_factory=set)  # ix:exclude's ancestors
-    sorted_pairs: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
-    closings: _Closings = field(default_factory=_Closings)
+    void_closings: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
 
     def markup(self, part: etree._Element) -> str | None:
         """`part`'s content as escaped markup, or None where only the walker can say."""
         if part in self.excluded:
             return None
-        whole = etree.tostring(part, encoding="utf-8", with_tail=False)
-        head = whole.find(b">")
-        if whole[head - 1] == 47:  # "/": an empty element
-            return ""
-        body = whole[head + 1:whole.rfind(b"</")]
-        if b"&" in body and not _entities_fine(body):
+        whole = etree.tostring(part, method="c14n", exclusive=True)
+        head = _HEAD.match(whole)
+        if head is None:
             return None
-        if b" xml:" in body:
+        body = whole[head.end():whole.rfind(b"</")]
+        if b"&" in body and (b"&#" in body or (b"&lt;" in body and _lt_in_attribute(part))):
             return None
-        if any(len(void) for void in part.iter(*_VOID_TAGS)):  # <br><ix:x/></br>: <br/>
+        voids = None
+        for void in part.iter(*_VOID_TAGS):
+            if len(void):  # <br><ix:x/></br>: the walker writes <br/>
+                return None
+            voids = voids or set()
+            voids.add(self._closing(void))
+        if self.xhtml_declaration in body:
+            body = body.replace(self.xhtml_declaration, b"")
+        body = self.ix_tags.sub(b"", body)  # with the declarations C14N put in them (xsi:nil)
+        if b" xml" in body:  # xml: attributes, other namespaces (or such text: rare)
             return None
-        body = self.ix_tags.sub(b"", body)
-        backwards = body[::-1]
-        if not self._attributes_sorted(backwards):
-            return None
-        empties = _EMPTIES.findall(backwards)
-        if not empties:
-            return body.decode()
-        pieces = body.split(b"/>")
-        if len(pieces) != len(empties) + 1:
-            return None
-        empties.reverse()
-        out = pieces + pieces[1:]  # the right length; every slot is set below
-        out[::2] = pieces
-        out[1::2] = map(self.closings.__getitem__, empties)
-        return b"".join(out).decode()
+        if self.xhtml_attribute is not None and self.xhtml_attribute in body:
+            return None  # an attribute in a namespace: the walker sorts those otherwise
+        for empty, closed in voids or ():
+            body = body.replace(empty, closed)
+        return body.decode()
 
-    def _attributes_sorted(self, backwards: bytes) -> bool:
-        """Every element's attributes in the walker's order (by Clark name)."""
-        for later, earlier in set(_PAIRS.findall(backwards)):
-            known = self.sorted_pairs.get((earlier, later))
-            if known is None:
-                known = self._clark(earlier[::-1]) < self._clark(later[::-1])
-                self.sorted_pairs[(earlier, later)] = known
-            if not known:
-                return False
-        return True
-
-    def _clark(self, name: bytes) -> str:
-        prefix, _, local = name.decode().rpartition(":")
-        return f"{{{self.nsmap.get(prefix, '')}}}{local}" if prefix else local
+    def _closing(self, void: etree._Element) -> tuple[bytes, bytes]:
+        """(`></br>`, `/>`) for a void element: C14N writes `<br></br>`, the walker `<br/>`
+        (C14N escapes `>` in text: `></br>` is always an empty start and end tag)."""
+        tag = void.tag
+        known = self.void_closings.get(tag)
+        if known is None:
+            local = tag.rpartition("}")[2]
+            name = f"{void.prefix}:{local}" if void.prefix else local
+            known = self.void_closings[tag] = (f"></{name}>".encode(), b"/>")
+        return known
 
 
-def _entities_fine(body: bytes) -> bool:
-    """No character reference, and `&lt;` / `&gt;` only in text (the walker writes `<` and
-    `>` in attribute values as they are)."""
-    for hit in _CHECK.finditer(body):
-        if hit.group() == b"&#":
-            return False
-        at = hit.start()
-        if body.rfind(b"<", 0, at) > body.rfind(b">", 0, at):
-            return False
-    return True
+_LT_IN_ATTRIBUTE = etree.XPath(".//@*[contains(., '<')]")
+
+
+def _lt_in_attribute(part: etree._Element) -> bool:
+    """Whether an attribute value below `part` holds `<` (C14N writes `&lt;`, the walker `<`)."""
+    return bool(_LT_IN_ATTRIBUTE(part))
 
 
 def serialiser(root: etree._Element, ix_namespaces: tuple[str, ...],
@@ -114,7 +92,7 @@ def serialiser(root: etree._Element, ix_namespaces: tuple[str, ...],
     """The serialiser for a document whose namespaces are all declared on `root` (None where
     it has a DOCTYPE, the ix namespace is the default one or a namespace has two prefixes)."""
     nsmap = root.nsmap
-    if root.getroottree().docinfo.doctype:  # an XHTML DOCTYPE turns on libxml2's XHTML output
+    if root.getroottree().docinfo.doctype:  # kept as it was: XHTML documents, the walker
         return None
     if len(set(nsmap.values())) != len(nsmap):
         return None
@@ -125,5 +103,9 @@ def serialiser(root: etree._Element, ix_namespaces: tuple[str, ...],
     excluded: set[etree._Element] = set()
     for element in excludes:
         excluded.update(element.iterancestors())
-    return Serialiser(nsmap=nsmap, ix_tags=re.compile(rb"</?(?:%s):[^>]*>" % names),
-                      excluded=excluded)
+    xhtml = next((prefix for prefix, uri in nsmap.items() if uri == XHTML), "")
+    return Serialiser(
+        nsmap=nsmap, ix_tags=re.compile(rb"</?(?:%s):" % names + _TAG),
+        xhtml_declaration=(f' xmlns:{xhtml}="{XHTML}"' if xhtml else f' xmlns="{XHTML}"'
+                           ).encode(),
+        xhtml_attribute=f" {xhtml}:".encode() if xhtml else None, excluded=excluded)
