@@ -283,14 +283,11 @@ class Predictor:
         """Label scores for (prompt, labels) pairs, in order, one batched call per
         normalization (the predictor's own `normalization` overrides the spaces'). A pair with
         one label is not scored: that label, probability 1 (scores 0)."""
-        out: list[LabelScores | None] = [
-            LabelScores(space.labels, (0.0,), (0.0,)) if len(space.labels) == 1 else None
-            for _, space in items]
+        out: list[LabelScores | None] = [LabelScores(s.labels, (0.0,), (0.0,))
+                                         if len(s.labels) == 1 else None for _, s in items]
         norms = [self.normalization or space.normalization for _, space in items]
-        for norm in sorted(set(norms)):
+        for norm in sorted({n for k, n in enumerate(norms) if out[k] is None}):
             group = [k for k, n in enumerate(norms) if n == norm and out[k] is None]
-            if not group:
-                continue
             scored = self.score_labels([items[k][0] for k in group],
                                        [list(items[k][1].labels) for k in group],
                                        adapter=adapter, normalization=norm)
