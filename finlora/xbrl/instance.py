@@ -17,6 +17,7 @@ XBRLDI = "http://xbrl.org/2006/xbrldi"
 LINK = "http://www.xbrl.org/2003/linkbase"
 XLINK = "http://www.w3.org/1999/xlink"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+NIL_TRUE = ("true", "1")  # the xsi:nil values that make a fact nil
 ISO4217 = "http://www.xbrl.org/2003/iso4217"
 
 
@@ -146,8 +147,10 @@ def parse_unit(element: etree._Element) -> Unit:
 
 
 def parse_decimal(text: str) -> Decimal | None:
+    """A numeric fact's value text as a finite Decimal (surrounding whitespace allowed, as
+    `Decimal` allows it); None when it is not one."""
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text)
     except (InvalidOperation, ValueError):
         return None
     return value if value.is_finite() else None
@@ -174,11 +177,8 @@ def make_fact(*, concept: str, namespace: str, value: str, context: Context, uni
             _SPLIT[concept] = split
     numeric = None
     if unit is not None and not is_nil:
-        try:
-            numeric = Decimal(value)
-        except (InvalidOperation, ValueError):
-            numeric = None
-        if numeric is None or not numeric.is_finite():
+        numeric = parse_decimal(value)
+        if numeric is None:
             raise FilingError(path, f"{_where(fact_id or concept, line)} has unit {unit.id} "
                               f"but value {value[:40]!r} is not a number")
     try:

@@ -19,6 +19,7 @@ from finlora.errors import FilingError
 from finlora.xbrl.instance import (
     DECIMALS,
     LINK,
+    NIL_TRUE,
     XBRLI,
     XLINK,
     XSI_NIL,
@@ -27,6 +28,7 @@ from finlora.xbrl.instance import (
     make_fact,
     new_fact,
     parse_context,
+    parse_decimal,
     parse_unit,
 )
 from finlora.xbrl.linkbases import read_linkbases
@@ -39,7 +41,6 @@ _NUMBERS = 100_000  # distinct numeric strings whose Decimal is kept for reuse (
 _CONTEXT, _UNIT = f"{{{XBRLI}}}context", f"{{{XBRLI}}}unit"
 _SCHEMA_REF, _LINKBASE_REF = f"{{{LINK}}}schemaRef", f"{{{LINK}}}linkbaseRef"
 _HREF = f"{{{XLINK}}}href"
-_TRUE = ("true", "1")
 
 
 class Reader:
@@ -80,7 +81,7 @@ class Reader:
             fields = concepts.get(tag)
             if fields is None:
                 fields = self.concept(element)
-            is_nil = attributes.get(XSI_NIL) in _TRUE
+            is_nil = attributes.get(XSI_NIL) in NIL_TRUE
             value = "" if is_nil else ("".join(element.itertext()) if len(element) else
                                        (element.text or "")).strip()
             period = periods.get(context_ref)
@@ -152,11 +153,8 @@ class Reader:
     def number(self, value: str) -> Decimal | object:
         """The value's Decimal as make_fact reads it, kept for reuse; `_MISSING` if it is not
         a finite number (make_fact then says so)."""
-        try:
-            numeric = Decimal(value)
-        except (ArithmeticError, ValueError):
-            return _MISSING
-        if not numeric.is_finite():
+        numeric = parse_decimal(value)
+        if numeric is None:
             return _MISSING
         if len(self.numbers) < _NUMBERS:
             self.numbers[value] = numeric

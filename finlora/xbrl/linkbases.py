@@ -150,17 +150,9 @@ def _is_calculations(role: str, linkbase: Path) -> bool:
 def read_linkbases(schema: Path | None, root: etree._Element | None = None,
                    ) -> tuple[dict[str, str], list[Calculation]]:
     """Labels and calculations of the filing's own linkbases (empty without a schema; `root`:
-    the schema, if already parsed)."""
-    labels: dict[str, str] = {}
-    calculations: list[Calculation] = []
-    if schema is None:
-        return labels, calculations
-    for role, linkbase in linkbase_files(schema, root):
-        if _is_labels(role, linkbase):
-            labels.update(read_labels(linkbase))
-        elif _is_calculations(role, linkbase):
-            calculations.extend(read_calculations(linkbase))
-    return labels, calculations
+    the schema's parsed root, if the caller has it), read now."""
+    labels, calculations = read_linkbases_lazily(schema, root)
+    return (labels.get() if labels else {}), (calculations.get() if calculations else [])
 
 
 def read_linkbases_lazily(schema: Path | None, root: etree._Element | None = None,

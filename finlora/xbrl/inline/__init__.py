@@ -23,11 +23,13 @@ from finlora.xbrl.inline.footnotes import read_footnotes
 from finlora.xbrl.inline.values import numeric_text, text_value, where
 from finlora.xbrl.instance import (
     DECIMALS,
+    NIL_TRUE,
     XSI_NIL,
     concept_fields,
     context_fields,
     make_fact,
     new_fact,
+    parse_decimal,
 )
 from finlora.xbrl.linkbases import LazyLabels, read_linkbases_lazily
 from finlora.xbrl.parts import FilingParts
@@ -132,7 +134,7 @@ def _facts(found: InlineSet, labels: LazyLabels | None, warnings: list[str]) -> 
         if kind == "fraction":
             warnings.append(f"{path}: {where(path, element)}: ix:fraction is not read; skipped")
             continue
-        is_nil = attrs.get(XSI_NIL) in _TRUE
+        is_nil = attrs.get(XSI_NIL) in NIL_TRUE
         if kind == "nonFraction":
             value = numeric_text(found, path, element, attrs, is_nil).strip()
         else:
@@ -143,8 +145,9 @@ def _facts(found: InlineSet, labels: LazyLabels | None, warnings: list[str]) -> 
         numeric = None
         if unit is not None and not is_nil:
             numeric = numbers.get(value)
-            if numeric is None:
-                numeric = numbers[value] = _number(value)
+            if numeric is None:  # a text that is not a finite number: make_fact says so
+                parsed = parse_decimal(value)
+                numeric = numbers[value] = _UNUSUAL if parsed is None else parsed
         if dec is _UNUSUAL or numeric is _UNUSUAL:
             append(make_fact(
                 concept=fields["concept"], namespace=fields["namespace"], value=value,
@@ -165,17 +168,6 @@ def _facts(found: InlineSet, labels: LazyLabels | None, warnings: list[str]) -> 
 
 
 _UNUSUAL = object()
-_TRUE = ("true", "1")
-
-
-def _number(value: str) -> Decimal | object:
-    """The value's Decimal as `make_fact` reads it; `_UNUSUAL` if it is not a finite number
-    (make_fact then says so)."""
-    try:
-        numeric = Decimal(value)
-    except (ArithmeticError, ValueError):
-        return _UNUSUAL
-    return numeric if numeric.is_finite() else _UNUSUAL
 
 
 def _concept(found: InlineSet, path: Path, element: etree._Element, name: str,
