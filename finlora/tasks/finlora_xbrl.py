@@ -13,11 +13,11 @@ not. So, grounded:
   inventory) / current liabilities); the model chooses one concept per role, their values are
   substituted, and the task's parser computes the result exactly (Decimal).
 
-Each choice is among the snippet's concepts that are the asked line item's standard us-gaap
-tags (`finlora_xbrl_questions.LABELS`, e.g. "Total Assets" → Assets, never AssetsCurrent), or
-among all of them when the line item has no standard tag in the snippet; a choice left with
-one concept needs no model. `standard_tags=False` offers every concept (the model alone
-chooses).
+Where the snippet has one of the asked line item's standard us-gaap tags
+(`finlora_xbrl_questions.LABELS`, e.g. "Total Assets" → Assets, never AssetsCurrent), the first
+of them in the map's order of preference is the answer and needs no model; otherwise the model
+chooses among all the snippet's concepts. `standard_tags=False` offers every concept (the model
+alone chooses).
 
 A prompt that is not FinLoRA-shaped (no snippet, an unknown question or ratio) is answered by
 free generation. `grounded=False` gives free generation everywhere (the number to report beside
@@ -103,8 +103,8 @@ def tag_question_prompt(prompt: str, label: str, company: str, period: str) -> s
 
 def grounded_space(prompt: str, kind: str, standard: bool = True) -> AnswerSpace | None:
     """The grounded answer space of a FinLoRA-shaped prompt of `kind` (tag / value /
-    calculation), or None when the prompt is not one; `standard`: each choice among the asked
-    line item's standard tags where the snippet has them (module doc)."""
+    calculation), or None when the prompt is not one; `standard`: a line item's standard tag
+    answers where the snippet has one (module doc)."""
     values = first_values(prompt)
     question = question_of(prompt)
     if not values or question is None:

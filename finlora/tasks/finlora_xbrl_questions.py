@@ -6,7 +6,8 @@ and ask, in one of a few phrasings, for the tag of a line item named in words ("
 (`finlora_xbrl`) reduce to that same choice. `tag_questions(filing)` asks it about a filing's
 own facts: each question gets its own seeded sample of the period's facts (the gold among
 them, in the filing's order), so an adapter learns to read names, not positions. The label →
-concept map below is standard US-GAAP usage, written by hand (not taken from FinLoRA's gold).
+concept map below is standard US-GAAP usage, written by hand (not taken from FinLoRA's gold),
+each line item's tags in order of preference.
 """
 
 from __future__ import annotations
@@ -21,26 +22,39 @@ from finlora.tasks.xbrl_extraction import question_prompt
 LABELS: dict[str, tuple[str, ...]] = {
     "Total Assets": ("Assets",),
     "Total Liabilities": ("Liabilities",),
-    "Total Equity": ("StockholdersEquity",
-                     "StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"),
+    # ASC 810: total equity includes the noncontrolling interest; the parent's alone otherwise
+    "Total Equity": ("StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest",
+                     "StockholdersEquity"),
     "Current Assets": ("AssetsCurrent",),
     "Current Liabilities": ("LiabilitiesCurrent",),
     "Cash and Cash Equivalents": ("CashAndCashEquivalentsAtCarryingValue",),
-    "Total Revenue": ("Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax"),
+    # a bank's total revenues are net of interest expense; contract revenue is only part of it
+    "Total Revenue": ("RevenuesNetOfInterestExpense", "Revenues",
+                      "RevenueFromContractWithCustomerExcludingAssessedTax"),
     "Net Income": ("NetIncomeLoss", "ProfitLoss"),
     "Operating Income": ("OperatingIncomeLoss",),
     "Gross Profit": ("GrossProfit",),
-    "Inventory": ("InventoryNet",),
+    "Inventory": ("InventoryNet", "InventoryNetOfAllowancesCustomerAdvancesAndProgressBillings"),
     "Accounts Payable": ("AccountsPayableCurrent",),
     "Accounts Receivable": ("AccountsReceivableNetCurrent",),
     "Retained Earnings": ("RetainedEarningsAccumulatedDeficit",),
     "Goodwill": ("Goodwill",),
-    "Plant, Property, and Equipment": ("PropertyPlantAndEquipmentNet",),
-    "Cash Flow for Operating Activities": ("NetCashProvidedByUsedInOperatingActivities",),
-    "Cash Flow for Investing Activities": ("NetCashProvidedByUsedInInvestingActivities",),
-    "Cash Flow for Financing Activities": ("NetCashProvidedByUsedInFinancingActivities",),
+    "Plant, Property, and Equipment": (
+        "PropertyPlantAndEquipmentNet",
+        "PropertyPlantAndEquipmentAndFinanceLeaseRightOfUseAssetAfterAccumulatedDepreciationAndAmortization"),
+    # filers with discontinued operations tag the continuing operations' cash flows
+    "Cash Flow for Operating Activities": (
+        "NetCashProvidedByUsedInOperatingActivities",
+        "NetCashProvidedByUsedInOperatingActivitiesContinuingOperations"),
+    "Cash Flow for Investing Activities": (
+        "NetCashProvidedByUsedInInvestingActivities",
+        "NetCashProvidedByUsedInInvestingActivitiesContinuingOperations"),
+    "Cash Flow for Financing Activities": (
+        "NetCashProvidedByUsedInFinancingActivities",
+        "NetCashProvidedByUsedInFinancingActivitiesContinuingOperations"),
     "Operating Expenses": ("OperatingExpenses", "CostsAndExpenses"),
     "Cost of Goods Sold": ("CostOfGoodsAndServicesSold", "CostOfRevenue"),
+    "Common Stock": ("CommonStockValue",),
     "Common Stock Repurchased": ("PaymentsForRepurchaseOfCommonStock",),
     "Long-Term Debt": ("LongTermDebtNoncurrent", "LongTermDebt"),
     "Income Tax Expense": ("IncomeTaxExpenseBenefit",),
@@ -67,15 +81,19 @@ def asked_label(question: str) -> str | None:
     """The line item a tag question in one of FinLoRA's phrasings asks about, or None."""
     for pattern in _ASKED:
         if match := pattern.match(question.strip()):
-            return match.group("label")
+            return match.group("label").strip()
     return None
 
 
 def standard_tags(label: str, concepts: tuple[str, ...]) -> tuple[str, ...]:
-    """The `concepts` (QNames) that are `label`'s standard us-gaap tags (`LABELS`), in the
-    given order; all of `concepts` when the label is not in `LABELS` or none of its tags is."""
-    names = {f"us-gaap:{n}" for n in LABELS.get(label, ())}
-    return tuple(c for c in concepts if c in names) or concepts
+    """The first of `label`'s standard us-gaap tags (`LABELS`, in their order of preference)
+    that is among `concepts` (QNames), alone: the rule `tag_questions` trains with; all of
+    `concepts` when the label is not in `LABELS` or none of its tags is there."""
+    present = set(concepts)
+    for name in LABELS.get(label, ()):
+        if f"us-gaap:{name}" in present:
+            return (f"us-gaap:{name}",)
+    return concepts
 
 
 def tag_questions(filing: Any, per_label: int = 2, max_facts: int = 60, seed: int = 0

@@ -4,6 +4,7 @@ answers (FinLoRA's `target` field: the external reference) on its real test line
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,10 @@ from finlora import tasks
 from finlora.tasks.answers import FreeText, Grounded, Labels
 from finlora.tasks.base import Example
 from finlora.tasks.finlora_xbrl import parse_question, question_of
+from finlora.tasks.finlora_xbrl_questions import standard_tags
+from finlora.xbrl import load_filing
+
+FILINGS = Path(__file__).resolve().parents[2] / "examples" / "filings"
 
 # FinLoRA lines (xbrl_value_test line 1, xbrl_formula_test line 4) with their gold answers and
 # the concepts a reader picks by hand from the snippet
@@ -75,19 +80,18 @@ def test_without_standard_tags_every_snippet_concept_is_offered_and_the_gold_is_
 
 # FinLoRA xbrl_tags test lines whose gold is not the line item's standard us-gaap tag, checked
 # by hand in the snippets: Verizon's "Operating Expenses" is SG&A in FinLoRA's gold (its total
-# operating expenses are CostsAndExpenses), American Express's "Total Revenue" is
-# RevenuesNetOfInterestExpense (a bank's total; RevenueFromContract... is part of it)
+# operating expenses are CostsAndExpenses)
 NOT_STANDARD = {15: "us-gaap:SellingGeneralAndAdministrativeExpense",
-                24: "us-gaap:RevenuesNetOfInterestExpense",
                 34: "us-gaap:SellingGeneralAndAdministrativeExpense"}
 
 
-def test_standard_tags_narrow_the_choice_and_miss_only_the_hand_checked_lines() -> None:
+def test_standard_tags_answer_alone_and_miss_only_the_hand_checked_lines() -> None:
     narrowed, full = tasks.get("xbrl_tags"), tasks.get("xbrl_tags", standard_tags=False)
     missed, total_assets = {}, 0
     for i, example in enumerate(narrowed.load("test")):
         labels = narrowed.answer_space(example).labels
         assert set(labels) <= set(full.answer_space(example).labels)
+        assert len(labels) == 1 or labels == full.answer_space(example).labels
         if example.target not in labels:
             missed[i] = example.target
         if "Total Assets" in (question_of(example.prompt) or ""):
@@ -112,3 +116,21 @@ def test_free_generation_is_the_fallback_and_the_option() -> None:
     odd = Example("What is the value of Visa's Retained Earnings? Answer:", "1",
                   {"kind": "value"})
     assert isinstance(task.answer_space(odd), FreeText)
+
+
+@pytest.mark.parametrize("name", ["apple-10q-2025-03-29", "microsoft-10k-2015-06-30",
+                                  "netflix-10k-2023-12-31", "tesla-10q-2024-06-30"])
+def test_total_equity_is_what_the_balance_sheet_adds_up_to(name: str) -> None:
+    """The preferred "Total Equity" tag is total equity by the balance-sheet identity (total
+    liabilities and equity - liabilities - temporary equity): Tesla's includes its
+    noncontrolling interests (StockholdersEquity alone would be $723M short)."""
+    filing = load_filing(FILINGS / name)
+    values: dict[str, Decimal] = {}
+    for fact in filing.facts.query().without_dimensions().numeric():
+        if (fact.instant or fact.period_end) == filing.period_end:
+            values.setdefault(fact.concept, fact.numeric)
+    (equity,) = standard_tags("Total Equity", tuple(values))
+    temporary = values.get("us-gaap:RedeemableNoncontrollingInterestEquityCarryingAmount",
+                           Decimal(0))
+    assert values[equity] + temporary == (values["us-gaap:LiabilitiesAndStockholdersEquity"]
+                                          - values["us-gaap:Liabilities"])
