@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="LoRA dropout of every path; several, comma-separated, run in turn")
     parser.add_argument("--profile", action="store_true",
                         help="also profile one finlora step of the long case (top CUDA ops)")
+    parser.add_argument("--dtype", choices=("bfloat16", "float32"), default=None,
+                        help="compute dtype of every path (default: bf16 on a GPU, fp32 on the "
+                             "CPU); fp32 tells kernel rounding apart from a real parity gap")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
     train_peers.add_arguments(parser)
     args = parser.parse_args(argv)
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         problem = compiler_works(device)
         print(f"torch.compile on {device}: {problem or 'works'}", flush=True)
         args.compile = problem is None
-    dtype = default_dtype(device)
+    dtype = getattr(torch, args.dtype) if args.dtype else default_dtype(device)
     config = llama_config(args.tiny)
     paths, cases = args.paths.split(","), args.cases.split(",")
     dropouts = [float(d) for d in args.dropout.split(",")]
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             gpu = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
             write_text_atomically(args.out, json.dumps({
-                "device": gpu, "torch": torch.__version__, "dropout": dropouts,
+                "device": gpu, "torch": torch.__version__, "dtype": str(dtype).split(".")[-1],
+                "dropout": dropouts,
                 "versions": train_peers.versions(),
                 "paths": {p: train_peers.SETUPS.get(p, "") for p in paths},
                 "results": results, "parity": parity, "headline": train_peers.headline(results),
