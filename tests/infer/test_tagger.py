@@ -63,3 +63,22 @@ def test_extract_rules_first_model_checks_resolves_and_answers() -> None:
     assert asked[1].method == "model" and asked[1].warnings
     rules_only = extract(None, filing, ["What was the amount of content assets?"])
     assert rules_only[0].method == "none" and rules_only[0].value is None
+
+
+def test_default_tags_are_the_candidates_finer_eval_scores_among() -> None:
+    """With no tags given, each numeral is chosen among the same top-k tags as in `finlora
+    eval --task finer` (the task's slot lists), k as the shipped tagging adapter records."""
+    from finlora.infer.tagger import TAGGING_ADAPTER
+    from finlora.tasks.xbrl_tagging import XBRLTagging
+    from finlora.tasks.xbrl_tagging_adapter import adapter_retrieval_k
+
+    recorded, k = adapter_retrieval_k(TAGGING_ADAPTER)
+    assert recorded and k is not None
+    task = XBRLTagging("finer", retrieval_k=k)
+    tagger = XBRLTagger(predictor=None, retrieval_k=k)  # type: ignore[arg-type]
+    for example in task.load("test", limit=3):
+        offered = [tagger._candidates(numeral, sentence, None)
+                   for numeral, sentence in task.numeral_sentences(example)]
+        assert tuple(map(tuple, offered)) == task.answer_space(example).slots
+        assert all(len(tags) == k for tags in offered)
+    assert len(XBRLTagger(predictor=None)._candidates("5", "x", None)) == 139  # type: ignore[arg-type]
