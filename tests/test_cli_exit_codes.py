@@ -4,6 +4,7 @@ one `error: ...` line on stderr and no traceback. Codes: finlora/errors.py, docs
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,26 @@ def test_corrupt_filing_is_3(tmp_path: Path) -> None:
     broken = tmp_path / "corrupt.xml"
     broken.write_text("<xbrl><not-closed>")
     assert_one_error_line(finlora("facts", str(broken)), 3, "corrupt.xml")
+
+
+def test_instance_with_a_doctype(tmp_path: Path) -> None:
+    """A bare DOCTYPE reads as without it (its DTD never loaded); one with a DTD subset is
+    bad input: exit 3, naming the file, nothing on stdout."""
+    original = TESLA / "tsla-20240630_htm.xml"
+    data = original.read_bytes()
+    head = data.index(b"?>") + 2
+    bare = tmp_path / "bare" / original.name
+    subset = tmp_path / "subset" / original.name
+    for path, doctype in [(bare, b'<!DOCTYPE xbrl SYSTEM "http://www.xbrl.org/2003/x.dtd">'),
+                          (subset, b'<!DOCTYPE xbrl [<!ATTLIST xbrl a CDATA "b">]>')]:
+        shutil.copytree(TESLA, path.parent)
+        path.write_bytes(data[:head] + b"\n" + doctype + data[head:])
+    read = finlora("facts", str(bare))
+    assert read.returncode == 0, read.stderr
+    assert read.stdout == finlora("facts", str(original)).stdout
+    refused = finlora("facts", str(subset))
+    assert_one_error_line(refused, 3, str(subset))
+    assert "DTD" in refused.stderr and refused.stdout == ""
 
 
 def test_unknown_task_is_bad_data_3(tmp_path: Path) -> None:

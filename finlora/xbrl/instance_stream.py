@@ -37,8 +37,9 @@ def _parser() -> etree.XMLPullParser:
     element alive): the root's children are taken from the tree as they complete."""
     return etree.XMLPullParser(events=("start",), tag=_ROOT, resolve_entities=False,
                                no_network=True, load_dtd=False, dtd_validation=False,
-                               huge_tree=False, remove_comments=True, remove_pis=True,
-                               collect_ids=False)  # no table of every id attribute
+                               huge_tree=False, remove_comments=True, remove_pis=True)
+    # never collect_ids=False: libxml2 then loads a DOCTYPE's external DTD (opening a local
+    # file, or failing with "Attempt to load network entity" on a URL)
 
 
 def _chunks(path: Path):  # noqa: ANN202 - an iterator of bytes

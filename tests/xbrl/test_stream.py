@@ -87,3 +87,40 @@ def test_kept_objects_skip_the_young_generations() -> None:
         assert gc.get_freeze_count() == frozen and more
     finally:
         gc.unfreeze()
+
+
+def _with_doctype(folder, doctype: bytes):  # noqa: ANN202 - the edited instance's path
+    path = folder / "tsla-20240630_htm.xml"
+    data = path.read_bytes()
+    head = data.index(b"?>") + 2
+    path.write_bytes(data[:head] + b"\n" + doctype + data[head:])
+    return path
+
+
+@pytest.mark.parametrize("chunk", [64, 65536])
+@pytest.mark.parametrize("system", ["http://www.xbrl.org/2003/xbrl-instance.dtd", "LOCAL"])
+def test_doctype_without_subset_loads(system, chunk, tmp_path, monkeypatch,
+                                      lxml_filings) -> None:
+    """A bare DOCTYPE is read as the inline reader reads one: its DTD is never loaded (a URL
+    would be a network load; a local DTD, here malformed outside the filing's folder, would
+    fail to parse if it were read)."""
+    monkeypatch.setattr(instance_stream, "CHUNK", chunk)
+    if system == "LOCAL":
+        dtd = tmp_path / "elsewhere.dtd"
+        dtd.write_bytes(b"<!ELEMENT oops ((( not a DTD\n")
+        system = str(dtd)
+    folder = tmp_path / "tesla"
+    shutil.copytree(TESLA, folder)
+    path = _with_doctype(folder, b'<!DOCTYPE xbrl SYSTEM "%s">' % system.encode())
+    filing = load_filing(path)
+    assert list(map(fact_key, filing.facts)) == \
+        list(map(fact_key, lxml_filings["tesla-10q-2024-06-30"].facts))
+
+
+def test_doctype_with_subset_is_refused(tmp_path) -> None:
+    folder = tmp_path / "tesla"
+    shutil.copytree(TESLA, folder)
+    path = _with_doctype(folder, b'<!DOCTYPE xbrl [<!ATTLIST xbrl a CDATA "b">]>')
+    with pytest.raises(FilingError, match="DTD") as error:
+        load_filing(path)
+    assert str(path) in str(error.value)
