@@ -4,7 +4,7 @@
 # travel with the working tree and that scripts/device_prepare.sh and scripts/device_unsloth.sh
 # read there.
 #   .whl/          pydantic (+ core, annotated_types, typing_inspection, typing_extensions), gguf,
-#                  liger_kernel, and bitsandbytes repacked with only its CUDA 13 and CPU libraries
+#                  liger_kernel, and bitsandbytes repacked with only its CUDA 13.0 and CPU libraries
 #   .whl-unsloth/  unsloth rebuilt without its `studio/` web UI, unsloth_zoo, trl, datasets,
 #                  torchao, cut_cross_entropy, tyro and their small pure dependencies
 #   .device-carry/ the embedded SmolLM2-135M-Instruct Q4_1 GGUF in three parts (22 MB, 35 MB,
@@ -29,11 +29,12 @@ UNSLOTH=(unsloth==2026.10.9 unsloth_zoo==2026.10.9 trl==1.15.0 datasets==4.8.5 t
          cut_cross_entropy==25.1.1 tyro==1.0.17 dill==0.4.1 multiprocess==0.70.19
          docstring_parser==0.18.0 typeguard==4.6.1 shtab==1.13.0 msgspec==0.23.0
          structlog==26.1.0 json5==0.17.3 nest_asyncio==1.6.0)
-# entries dropped from a repacked wheel (Python regex on the path inside the wheel); bitsandbytes
-# picks its library by torch's CUDA version, within the same major, and loads the CPU one when
-# no GPU is seen, so the CUDA 13.x libraries and the 63 KB CPU library stay
+# entries dropped from a repacked wheel (Python regex on the path inside the wheel). bitsandbytes
+# loads the library of torch's CUDA version, else the newest older one of the same major (the
+# CPU one, 63 KB, when no GPU is seen): the device's torch 2.11.0+cu130 loads cuda130, which a
+# later 13.x would also fall back to, so cuda132 (3.5 MB) goes with the 11.x/12.x/ROCm/XPU ones
 declare -A DROP=(
-    [bitsandbytes]='^bitsandbytes/libbitsandbytes_(?!cuda13[0-9]*\.so$|cpu\.so$)[^/]*\.so$'
+    [bitsandbytes]='^bitsandbytes/libbitsandbytes_(?!cuda130\.so$|cpu\.so$)[^/]*\.so$'
     [unsloth]='^studio/'
 )
 PLATFORM=(--no-deps --only-binary=:all: --python-version 3.12 --implementation cp

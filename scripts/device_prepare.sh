@@ -2,7 +2,8 @@
 # On the GPU machine, before scripts/train_shipped_adapters.py: the missing Python packages from
 # .whl/ into /tmp/site, and the embedded model (SmolLM2-135M-Instruct GGUF, carried in parts as
 # .device-carry/gguf.part00..02 with gguf.sha256) reassembled, checked and converted once into
-# $FINLORA_CACHE (default /tmp/fcache). Idempotent: a second run only re-checks.
+# $FINLORA_CACHE (default /tmp/fcache). Idempotent: a second run only re-checks. .whl/ and
+# .device-carry/ are built here by scripts/build_device_carry.sh.
 #   export FINLORA_CACHE=/tmp/fcache PYTHONPATH=/tmp/site:$PWD:$PWD/scripts
 #   bash scripts/device_prepare.sh
 set -euo pipefail
